@@ -1,0 +1,152 @@
+import { context, diag, logs, trace } from '@opentelemetry/api';
+import type { Logger, Tracer } from '@opentelemetry/api';
+import { InstrumentationBase } from '@opentelemetry/instrumentation';
+import { channels } from '@domain-otel/api';
+import type {
+  AuditDecisionMessage, AuthzMeta, CacheInvalidationMessage, MutationMeta, RuleEvaluationMessage, RuleMeta, TracedContext,
+} from '@domain-otel/api';
+import { SCHEMA_URL } from '@domain-otel/semantic-conventions';
+import { createInstruments } from './metrics';
+import type { Instruments } from './metrics';
+import { createKeyMatcher } from './redact';
+import type { CaptureKind, DomainInstrumentationConfig } from './types';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
+import type { Recorder } from './mapping/recorder';
+import { recordDecision } from './mapping/decision';
+import { recordCacheInvalidation } from './mapping/cache';
+import { recordRuleEvaluation } from './mapping/rule';
+import { finishOperation, otelContextStore, startOperation } from './mapping/traced';
+import type { TracedKind } from './mapping/traced';
+
+type Unsubscribe = () => void;
+type AnyTraced = TracedContext<AuthzMeta> | TracedContext<MutationMeta> | TracedContext<RuleMeta>;
+
+const reported = new Set<string>();
+
+/**
+ * The one mapping from @domain-otel/api events to spans, log events and metrics. It patches
+ * no module: it subscribes to the api's diagnostics channels on enable() and unsubscribes on
+ * disable(). Every handler is fenced: a bug here is reported once and never reaches the app.
+ */
+export class DomainInstrumentation extends InstrumentationBase<DomainInstrumentationConfig> {
+  // `declare`: InstrumentationBase calls enable() and _updateMetricInstruments() from its
+  // constructor, before class fields would be initialised.
+  declare private subscriptions: Unsubscribe[] | undefined;
+  declare private instruments: Instruments | undefined;
+  declare private scopedTracer: Tracer | undefined;
+  declare private scopedLogger: Logger | undefined;
+
+  constructor(config: DomainInstrumentationConfig = {}) {
+    super(PACKAGE_NAME, PACKAGE_VERSION, config);
+  }
+
+  protected init(): void {
+    // nothing to patch: the api publishes on diagnostics channels
+  }
+
+  protected override _updateMetricInstruments(): void {
+    this.instruments = createInstruments(this.meter);
+  }
+
+  override setConfig(config: DomainInstrumentationConfig = {}): void {
+    const wasOn = (this.subscriptions?.length ?? 0) > 0;
+    if (wasOn) this.disable();
+    super.setConfig(config);
+    if (wasOn) this.enable();
+  }
+
+  override enable(): void {
+    if ((this.subscriptions?.length ?? 0) > 0) return;
+    const subs: Unsubscribe[] = [];
+    this.subscriptions = subs;
+    const capture = new Set<CaptureKind>(this._config.capture ?? ['audit', 'mutation', 'rule', 'cache']);
+    const recorder = () => this.recorder();
+
+    if (capture.has('audit')) {
+      subs.push(subscribe(channels.auditDecision, (msg: AuditDecisionMessage) => {
+        const ack = recordDecision(recorder(), msg.decision, msg.actor, msg.timestamp);
+        if (ack) msg.ack = ack;
+      }));
+      subs.push(this.subscribeTraced('authz', channels.authz));
+    }
+    if (capture.has('mutation')) subs.push(this.subscribeTraced('mutation', channels.mutation));
+    if (capture.has('rule')) {
+      subs.push(this.subscribeTraced('rule', channels.rule));
+      subs.push(subscribe(channels.ruleEvaluation, (msg: RuleEvaluationMessage) =>
+        recordRuleEvaluation(recorder(), msg.evaluation, msg.actor, msg.timestamp)));
+    }
+    if (capture.has('cache')) {
+      subs.push(subscribe(channels.cacheInvalidation, (msg: CacheInvalidationMessage) =>
+        recordCacheInvalidation(recorder(), msg.invalidation, msg.actor, msg.timestamp)));
+    }
+  }
+
+  override disable(): void {
+    const subs = this.subscriptions ?? [];
+    this.subscriptions = [];
+    for (const unsubscribe of subs) unsubscribe();
+  }
+
+  private recorder(): Recorder {
+    const c = this._config;
+    this.scopedTracer ??= trace.getTracerProvider().getTracer(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL });
+    this.scopedLogger ??= logs.getLogger(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL });
+    this.instruments ??= createInstruments(this.meter);
+    return {
+      tracer: this.scopedTracer,
+      logger: this.scopedLogger,
+      instruments: this.instruments,
+      level: c.auditLevel ?? 'changes',
+      isSecret: matcherFor(c.redact ?? []),
+      maxCacheKeys: c.maxCacheKeys ?? 20,
+      awaitAuditDelivery: c.awaitAuditDelivery,
+    };
+  }
+
+  private subscribeTraced(kind: TracedKind, channel: typeof channels.mutation | typeof channels.authz | typeof channels.rule): Unsubscribe {
+    const tc = channel as unknown as import('node:diagnostics_channel').TracingChannel<object, AnyTraced>;
+    const transform = (ctx: AnyTraced) =>
+      fenced(`${kind}.start`, () => startOperation(this.recorder(), kind, ctx)) ?? context.active();
+    const handlers = {
+      start: () => {},
+      end: (ctx: AnyTraced) => fenced(`${kind}.end`, () => {
+        if (ctx.async === true) return; // a returned promise: finished in asyncEnd
+        finishOperation(this.recorder(), kind, ctx);
+      }),
+      asyncStart: () => {},
+      asyncEnd: (ctx: AnyTraced) => fenced(`${kind}.asyncEnd`, () => finishOperation(this.recorder(), kind, ctx)),
+      error: () => {},
+    };
+    tc.start.bindStore(otelContextStore as never, transform as never);
+    tc.subscribe(handlers as never);
+    return () => {
+      tc.start.unbindStore(otelContextStore as never);
+      tc.unsubscribe(handlers as never);
+    };
+  }
+}
+
+let lastMatcher: { keys: readonly string[]; match: ReturnType<typeof createKeyMatcher> } | undefined;
+function matcherFor(keys: readonly string[]) {
+  if (lastMatcher?.keys !== keys) lastMatcher = { keys, match: createKeyMatcher(keys) };
+  return lastMatcher.match;
+}
+
+function subscribe<M>(channel: { subscribe(fn: (msg: unknown) => void): void; unsubscribe(fn: (msg: unknown) => void): unknown }, handler: (msg: M) => void): Unsubscribe {
+  const fn = (msg: unknown) => fenced('point event', () => handler(msg as M));
+  channel.subscribe(fn);
+  return () => void channel.unsubscribe(fn);
+}
+
+/** diagnostics_channel rethrows subscriber errors as uncaught exceptions: nothing may escape. */
+function fenced<T>(where: string, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    if (!reported.has(where)) {
+      reported.add(where);
+      diag.error(`domain-otel: instrumentation-domain failed in ${where}; the app is unaffected, this record is lost: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return undefined;
+  }
+}

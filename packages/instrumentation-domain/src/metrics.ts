@@ -1,0 +1,35 @@
+import type { Counter, Histogram, Meter } from '@opentelemetry/api';
+import {
+  METRIC_DOMAIN_AUDIT_DECISIONS, METRIC_DOMAIN_CACHE_INVALIDATED_KEYS, METRIC_DOMAIN_CACHE_INVALIDATIONS,
+  METRIC_DOMAIN_MANAGER_MUTATION_DURATION, METRIC_DOMAIN_MANAGER_MUTATIONS, METRIC_DOMAIN_RULE_EVALUATION_DURATION,
+  METRIC_DOMAIN_RULE_EVALUATIONS, METRIC_UNITS,
+} from '@domain-otel/semantic-conventions';
+
+export interface Instruments {
+  decisions: Counter;
+  mutations: Counter;
+  mutationDuration: Histogram;
+  ruleEvaluations: Counter;
+  ruleDuration: Histogram;
+  cacheInvalidations: Counter;
+  cacheInvalidatedKeys: Counter;
+}
+
+const DURATION_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Instruments with the fixed names of DESIGN §3; attributes stay bounded (no ids, keys or users). */
+export function createInstruments(meter: Meter): Instruments {
+  const counter = (name: keyof typeof METRIC_UNITS, description: string) =>
+    meter.createCounter(name, { description, unit: METRIC_UNITS[name] });
+  const histogram = (name: keyof typeof METRIC_UNITS, description: string) =>
+    meter.createHistogram(name, { description, unit: METRIC_UNITS[name], advice: { explicitBucketBoundaries: DURATION_BUCKETS_S } });
+  return {
+    decisions: counter(METRIC_DOMAIN_AUDIT_DECISIONS, 'Authorization decisions by action, outcome and manager'),
+    mutations: counter(METRIC_DOMAIN_MANAGER_MUTATIONS, 'Entity mutations by action, manager and outcome'),
+    mutationDuration: histogram(METRIC_DOMAIN_MANAGER_MUTATION_DURATION, 'Duration of traced mutations'),
+    ruleEvaluations: counter(METRIC_DOMAIN_RULE_EVALUATIONS, 'Business rule evaluations by rule and outcome'),
+    ruleDuration: histogram(METRIC_DOMAIN_RULE_EVALUATION_DURATION, 'Duration of rule evaluations'),
+    cacheInvalidations: counter(METRIC_DOMAIN_CACHE_INVALIDATIONS, 'Cache invalidations by cache and reason'),
+    cacheInvalidatedKeys: counter(METRIC_DOMAIN_CACHE_INVALIDATED_KEYS, 'Cache keys invalidated'),
+  };
+}

@@ -1,0 +1,20 @@
+import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+
+export type AuditLevel = 'none' | 'metadata' | 'changes' | 'full';
+export type CaptureKind = 'audit' | 'mutation' | 'rule' | 'cache';
+
+export interface DomainInstrumentationConfig extends InstrumentationConfig {
+  /** Default `changes`. See DOMAIN_OTEL_AUDIT_LEVEL. */
+  auditLevel?: AuditLevel;
+  /** Key names redacted on top of the built-in list. */
+  redact?: readonly string[];
+  /** Kinds recorded; default all four. */
+  capture?: readonly CaptureKind[];
+  /**
+   * Strict delivery: resolves once the audit record with this uid was acknowledged by the
+   * collector, rejects with AuditDeliveryError otherwise. Provided by @domain-otel/node.
+   */
+  awaitAuditDelivery?: (uid: string) => Promise<void>;
+  /** Most cache keys listed on one invalidation record (the count is always exact). Default 20. */
+  maxCacheKeys?: number;
+}

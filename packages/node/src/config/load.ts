@@ -1,0 +1,114 @@
+import { OTLP, SIGNALS, TRACES_EXPORTER, METRICS_EXPORTER, LOGS_EXPORTER, VARIABLES } from './variables';
+import type { Protocol, Signal, VariableSpec } from './variables';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Collects one line per bad value; printed by the caller through the diag channel. */
+export class ConfigWarnings {
+  private readonly seen = new Set<string>();
+
+  get lines(): string[] {
+    return [...this.seen];
+  }
+
+  badValue(name: string, raw: string, expected: string, defaultText: string): void {
+    this.seen.add(`domain-otel: ignoring ${name}=${JSON.stringify(raw)}: expected ${expected}; using the default (${defaultText})`);
+  }
+
+  add(line: string): void {
+    this.seen.add(`domain-otel: ${line}`);
+  }
+}
+
+export function readVariable<T>(env: Env, spec: VariableSpec<T>, warnings: ConfigWarnings): T {
+  const raw = env[spec.name];
+  if (raw === undefined || raw.trim() === '') return spec.default;
+  const parsed = spec.parse(raw);
+  if (parsed.ok) return parsed.value;
+  warnings.badValue(spec.name, raw, parsed.expected, spec.defaultText);
+  return spec.default;
+}
+
+export interface OtlpSignalConfig {
+  protocol: Protocol;
+  /** Fully resolved URL the exporter sends to. */
+  url: string;
+  headers: Record<string, string>;
+  timeoutMillis: number;
+  compression: 'gzip' | 'none';
+}
+
+function resolveOtlp(env: Env, signal: Signal, warnings: ConfigWarnings): OtlpSignalConfig {
+  const g = OTLP.general;
+  const s = OTLP[signal];
+  const protocol = readVariable(env, s.protocol, warnings) ?? readVariable(env, g.protocol, warnings) ?? 'http/protobuf';
+  const specific = readVariable(env, s.endpoint, warnings);
+  const base = readVariable(env, g.endpoint, warnings);
+  let url: string;
+  if (specific !== undefined) url = specific;
+  else if (protocol === 'grpc') url = base ?? 'http://localhost:4317';
+  else url = `${(base ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/${signal}`;
+  return {
+    protocol,
+    url,
+    headers: { ...readVariable(env, g.headers, warnings), ...readVariable(env, s.headers, warnings) },
+    timeoutMillis: readVariable(env, s.timeout, warnings) ?? readVariable(env, g.timeout, warnings) ?? 10000,
+    compression: readVariable(env, s.compression, warnings) ?? readVariable(env, g.compression, warnings) ?? 'none',
+  };
+}
+
+/** Reads every variable once. Never throws: bad values become warnings and defaults. */
+export function loadConfig(env: Env = process.env) {
+  const warnings = new ConfigWarnings();
+  const v = VARIABLES;
+  const read = <T>(spec: VariableSpec<T>) => readVariable(env, spec, warnings);
+  const config = {
+    sdkDisabled: read(v.sdkDisabled),
+    logLevel: read(v.logLevel),
+    serviceName: read(v.serviceName),
+    resourceAttributes: read(v.resourceAttributes),
+    resourceDetectors: read(v.resourceDetectors),
+    enabledInstrumentations: read(v.enabledInstrumentations),
+    disabledInstrumentations: read(v.disabledInstrumentations),
+    propagators: read(v.propagators),
+    sampler: read(v.sampler),
+    samplerArg: read(v.samplerArg),
+    exporters: {
+      traces: read(TRACES_EXPORTER),
+      metrics: read(METRICS_EXPORTER),
+      logs: read(LOGS_EXPORTER),
+    },
+    otlp: Object.fromEntries(SIGNALS.map((s) => [s, resolveOtlp(env, s, warnings)])) as Record<Signal, OtlpSignalConfig>,
+    metricExportInterval: read(v.metricExportInterval),
+    metricExportTimeout: read(v.metricExportTimeout),
+    spanBatch: {
+      scheduledDelayMillis: read(v.bspScheduleDelay),
+      maxQueueSize: read(v.bspMaxQueueSize),
+      maxExportBatchSize: read(v.bspMaxExportBatchSize),
+    },
+    logBatch: {
+      scheduledDelayMillis: read(v.blrpScheduleDelay),
+      maxQueueSize: read(v.blrpMaxQueueSize),
+      maxExportBatchSize: read(v.blrpMaxExportBatchSize),
+    },
+    auditLevel: read(v.auditLevel),
+    redact: read(v.redact),
+    auditDelivery: read(v.auditDelivery),
+    strictTimeoutMillis: read(v.strictTimeout),
+    auditQueueSize: read(v.auditQueueSize),
+    capture: read(v.capture),
+    correlationHeaders: read(v.correlationHeaders),
+    shutdownTimeoutMillis: read(v.shutdownTimeout),
+  };
+  if (config.spanBatch.maxExportBatchSize > config.spanBatch.maxQueueSize) {
+    warnings.add(`OTEL_BSP_MAX_EXPORT_BATCH_SIZE (${config.spanBatch.maxExportBatchSize}) is larger than OTEL_BSP_MAX_QUEUE_SIZE; using ${config.spanBatch.maxQueueSize}`);
+    config.spanBatch.maxExportBatchSize = config.spanBatch.maxQueueSize;
+  }
+  if (config.logBatch.maxExportBatchSize > config.logBatch.maxQueueSize) {
+    warnings.add(`OTEL_BLRP_MAX_EXPORT_BATCH_SIZE (${config.logBatch.maxExportBatchSize}) is larger than OTEL_BLRP_MAX_QUEUE_SIZE; using ${config.logBatch.maxQueueSize}`);
+    config.logBatch.maxExportBatchSize = config.logBatch.maxQueueSize;
+  }
+  return { config, warnings };
+}
+
+export type DistroConfig = ReturnType<typeof loadConfig>['config'];

@@ -1,0 +1,84 @@
+/**
+ * Value parsers for environment variables. Each returns either a parsed value or a
+ * description of what was expected, so the caller can print one warning and use the default.
+ */
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; expected: string };
+
+export type Parser<T> = (raw: string) => ParseResult<T>;
+
+const ok = <T>(value: T): ParseResult<T> => ({ ok: true, value });
+const bad = <T>(expected: string): ParseResult<T> => ({ ok: false, expected });
+
+export function oneOf<T extends string>(values: readonly T[]): Parser<T> {
+  return (raw) => {
+    const v = raw.trim().toLowerCase();
+    return (values as readonly string[]).includes(v) ? ok(v as T) : bad(`one of ${values.join(', ')}`);
+  };
+}
+
+/** A comma list whose every item must be one of `values`. */
+export function listOf<T extends string>(values: readonly T[]): Parser<T[]> {
+  return (raw) => {
+    const items = splitList(raw).map((s) => s.toLowerCase());
+    const unknown = items.filter((i) => !(values as readonly string[]).includes(i));
+    if (unknown.length > 0) return bad(`a comma list of ${values.join(', ')} (unknown: ${unknown.join(', ')})`);
+    return ok(items as T[]);
+  };
+}
+
+export const stringList: Parser<string[]> = (raw) => ok(splitList(raw));
+
+export const nonEmptyString: Parser<string> = (raw) =>
+  raw.trim() === '' ? bad('a non-empty string') : ok(raw.trim());
+
+export const boolean: Parser<boolean> = (raw) => {
+  const v = raw.trim().toLowerCase();
+  if (v === 'true') return ok(true);
+  if (v === 'false' || v === '') return ok(false);
+  return bad('true or false');
+};
+
+export const positiveInteger: Parser<number> = (raw) => {
+  const v = raw.trim();
+  return /^[0-9]+$/.test(v) && Number(v) > 0 ? ok(Number(v)) : bad('a positive integer');
+};
+
+export const ratio: Parser<number> = (raw) => {
+  const v = Number(raw.trim());
+  return raw.trim() !== '' && Number.isFinite(v) && v >= 0 && v <= 1 ? ok(v) : bad('a number from 0 to 1');
+};
+
+export const url: Parser<string> = (raw) => {
+  try {
+    const u = new URL(raw.trim());
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return bad('an http:// or https:// URL');
+    return ok(raw.trim());
+  } catch {
+    return bad('an http:// or https:// URL');
+  }
+};
+
+/** W3C-baggage-like `key=value,key2=value2` with percent-encoded values (OTEL_*_HEADERS, OTEL_RESOURCE_ATTRIBUTES). */
+export const keyValueList: Parser<Record<string, string>> = (raw) => {
+  const out: Record<string, string> = {};
+  for (const item of splitList(raw)) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) return bad(`comma-separated key=value pairs (bad pair: "${item}")`);
+    const key = item.slice(0, eq).trim();
+    let value: string;
+    try {
+      value = decodeURIComponent(item.slice(eq + 1).trim());
+    } catch {
+      return bad(`comma-separated key=value pairs with percent-encoded values (bad value for "${key}")`);
+    }
+    out[key] = value;
+  }
+  return ok(out);
+};
+
+export function splitList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}

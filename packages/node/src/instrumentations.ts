@@ -1,0 +1,85 @@
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { DomainInstrumentation } from '@domain-otel/instrumentation-domain';
+import type { DistroConfig } from './config/load';
+import { incomingRequestHook } from './request-scope';
+
+/**
+ * Every instrumentation the distribution can enable, by the short name used in
+ * OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS. Packages are
+ * required only when enabled, so a disabled one costs nothing.
+ */
+export interface FactoryContext {
+  /** Strict delivery: resolves when the audit record with this uid was acknowledged. */
+  awaitAuditDelivery?: (uid: string) => Promise<void>;
+}
+
+type Factory = (config: DistroConfig, context: FactoryContext) => Instrumentation;
+
+const upstream: Record<string, Factory> = {
+  http: (config) => {
+    const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+    return new HttpInstrumentation({ requestHook: incomingRequestHook(config.correlationHeaders) });
+  },
+  undici: () => new (require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici')).UndiciInstrumentation(),
+  express: () => new (require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express')).ExpressInstrumentation(),
+  koa: () => new (require('@opentelemetry/instrumentation-koa') as typeof import('@opentelemetry/instrumentation-koa')).KoaInstrumentation(),
+  graphql: () => new (require('@opentelemetry/instrumentation-graphql') as typeof import('@opentelemetry/instrumentation-graphql')).GraphQLInstrumentation(),
+  pg: () => new (require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg')).PgInstrumentation(),
+  mysql2: () => new (require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2')).MySQL2Instrumentation(),
+  mongodb: () => new (require('@opentelemetry/instrumentation-mongodb') as typeof import('@opentelemetry/instrumentation-mongodb')).MongoDBInstrumentation(),
+  ioredis: () => new (require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis')).IORedisInstrumentation(),
+  redis: () => new (require('@opentelemetry/instrumentation-redis') as typeof import('@opentelemetry/instrumentation-redis')).RedisInstrumentation(),
+  knex: () => new (require('@opentelemetry/instrumentation-knex') as typeof import('@opentelemetry/instrumentation-knex')).KnexInstrumentation(),
+  pino: () => new (require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino')).PinoInstrumentation(),
+  winston: () => new (require('@opentelemetry/instrumentation-winston') as typeof import('@opentelemetry/instrumentation-winston')).WinstonInstrumentation(),
+  bunyan: () => new (require('@opentelemetry/instrumentation-bunyan') as typeof import('@opentelemetry/instrumentation-bunyan')).BunyanInstrumentation(),
+};
+
+/** Our own: the domain mapping (on by default) and, as they land, the library adapters. */
+const ours: Record<string, Factory> = {
+  domain: (config, context) => new DomainInstrumentation({
+    auditLevel: config.auditLevel,
+    redact: config.redact,
+    capture: config.capture,
+    awaitAuditDelivery: context.awaitAuditDelivery,
+  }),
+};
+
+export function knownInstrumentationNames(): string[] {
+  return [...Object.keys(upstream), ...Object.keys(ours)];
+}
+
+export function selectInstrumentationNames(config: DistroConfig, warn: (line: string) => void): string[] {
+  const known = knownInstrumentationNames();
+  const check = (variable: string, names: readonly string[]) => {
+    const unknown = names.filter((n) => !known.includes(n));
+    if (unknown.length > 0) {
+      warn(`ignoring unknown name(s) ${unknown.map((u) => JSON.stringify(u)).join(', ')} in ${variable}: expected names from ${known.join(', ')}`);
+    }
+    return names.filter((n) => known.includes(n));
+  };
+  const enabled = config.enabledInstrumentations === undefined
+    ? known
+    : check('OTEL_NODE_ENABLED_INSTRUMENTATIONS', config.enabledInstrumentations);
+  const disabled = check('OTEL_NODE_DISABLED_INSTRUMENTATIONS', config.disabledInstrumentations);
+  return enabled.filter((n) => !disabled.includes(n));
+}
+
+export function createInstrumentations(
+  names: readonly string[],
+  config: DistroConfig,
+  context: FactoryContext,
+  onError: (name: string, err: unknown) => void,
+): Instrumentation[] {
+  const out: Instrumentation[] = [];
+  for (const name of names) {
+    const factory = upstream[name] ?? ours[name];
+    if (factory === undefined) continue;
+    try {
+      out.push(factory(config, context));
+    } catch (err) {
+      onError(name, err);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,4 @@
+// `node --require @domain-otel/node/register app.js`
+import { start } from './sdk';
+
+start({ startedBy: 'require' });

@@ -1,0 +1,43 @@
+import type { IncomingMessage } from 'node:http';
+import type { Span } from '@opentelemetry/api';
+import { actorStorage } from '@domain-otel/api';
+import type { Actor } from '@domain-otel/api';
+
+/**
+ * Fills the actor scope for an incoming HTTP request: correlation id (first configured header
+ * present, else the trace id), client address and user agent. The app then only names the
+ * user with setActor() in its auth middleware, which merges into this same scope.
+ */
+export function incomingRequestHook(correlationHeaders: readonly string[]) {
+  return (span: Span, request: unknown): void => {
+    try {
+      if (!isIncoming(request)) return;
+      const actor: Actor = {
+        correlationId: correlationIdOf(request, correlationHeaders) ?? span.spanContext().traceId,
+        clientAddress: request.socket?.remoteAddress,
+        userAgent: headerValue(request.headers['user-agent']),
+      };
+      // enterWith: the hook runs synchronously inside the server's 'request' emit, so the
+      // scope reaches the handler and everything it schedules, and no other request.
+      actorStorage.enterWith(actor);
+    } catch {
+      // never let request bookkeeping break the request
+    }
+  };
+}
+
+function isIncoming(request: unknown): request is IncomingMessage {
+  return typeof request === 'object' && request !== null && 'headers' in request && 'socket' in request && !('getHeader' in request);
+}
+
+function correlationIdOf(request: IncomingMessage, headers: readonly string[]): string | undefined {
+  for (const h of headers) {
+    const v = headerValue(request.headers[h]);
+    if (v) return v.slice(0, 128);
+  }
+  return undefined;
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

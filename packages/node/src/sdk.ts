@@ -1,0 +1,188 @@
+import { diag, metrics } from '@opentelemetry/api';
+import type { Counter } from '@opentelemetry/api';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, ConsoleSpanExporter } from '@opentelemetry/sdk-trace';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { BatchLogRecordProcessor, ConsoleLogRecordExporter, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { ConsoleMetricExporter, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type { IMetricReader } from '@opentelemetry/sdk-metrics';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  ATTR_DOMAIN_TELEMETRY_DROP_REASON, ATTR_DOMAIN_TELEMETRY_SIGNAL, EVENT_DOMAIN_AUDIT_DECISION, EVENT_DOMAIN_MANAGER_MUTATION,
+  METRIC_DOMAIN_TELEMETRY_DROPPED,
+} from '@domain-otel/semantic-conventions';
+import { loadConfig } from './config/load';
+import type { DistroConfig } from './config/load';
+import { createLogExporter, createMetricExporter, createSpanExporter, describeEndpoint } from './exporters';
+import { createInstrumentations, selectInstrumentationNames } from './instrumentations';
+import { buildResource } from './resource';
+import { createPropagator, createSampler } from './sampling';
+import { installDiag, isAtLeast, reportOnce } from './diag';
+import { installShutdownHandlers, bounded } from './shutdown';
+import { AuditLogRecordProcessor } from './logs/audit-processor';
+import { FilteringLogRecordProcessor } from './logs/filtering-processor';
+import { DISTRO_NAME, DISTRO_VERSION } from './version';
+
+export type StartedBy = 'require' | 'import' | 'start()';
+
+export interface DomainOtelHandle {
+  readonly config: DistroConfig;
+  readonly startedBy: StartedBy;
+  readonly instrumentations: readonly string[];
+  /** Flushes everything queued (spans, logs, audit records, metrics). */
+  flush(): Promise<void>;
+  /** Final flush and close; bounded by DOMAIN_OTEL_SHUTDOWN_TIMEOUT. */
+  shutdown(): Promise<void>;
+}
+
+const STATE = Symbol.for('@domain-otel/node.state');
+type GlobalWithState = typeof globalThis & { [STATE]?: DomainOtelHandle | 'disabled' };
+
+export function current(): DomainOtelHandle | undefined {
+  const s = (globalThis as GlobalWithState)[STATE];
+  return s === 'disabled' ? undefined : s;
+}
+
+/**
+ * Starts the distribution once per process. A second call (e.g. `--require` and `--import`
+ * together, or start() after a preload) warns and returns the running instance.
+ */
+export function start(options: { startedBy?: StartedBy; env?: NodeJS.ProcessEnv } = {}): DomainOtelHandle | undefined {
+  const startedBy = options.startedBy ?? 'start()';
+  const g = globalThis as GlobalWithState;
+  const existing = g[STATE];
+  if (existing !== undefined) {
+    if (existing !== 'disabled') {
+      process.stderr.write(`domain-otel: already started by ${existing.startedBy}; ignoring the second start from ${startedBy} (nothing is instrumented twice)\n`);
+    }
+    return existing === 'disabled' ? undefined : existing;
+  }
+  const { config, warnings } = loadConfig(options.env ?? process.env);
+  if (config.sdkDisabled) {
+    g[STATE] = 'disabled';
+    return undefined;
+  }
+  installDiag(config.logLevel);
+  try {
+    const handle = startSdk(config, startedBy, warnings.lines);
+    g[STATE] = handle;
+    return handle;
+  } catch (err) {
+    // Telemetry must never stop the app from starting.
+    diag.error(`domain-otel: could not start, the app runs without telemetry: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    g[STATE] = 'disabled';
+    return undefined;
+  }
+}
+
+function startSdk(config: DistroConfig, startedBy: StartedBy, configWarnings: string[]): DomainOtelHandle {
+  const warnings = [...configWarnings];
+  const names = selectInstrumentationNames(config, (line) => warnings.push(`domain-otel: ${line}`));
+  for (const w of warnings) diag.warn(w);
+
+  let dropped: Counter | undefined;
+  const countDropped = (signal: string, reason: string, count: number) => {
+    try {
+      dropped ??= metrics.getMeter(DISTRO_NAME, DISTRO_VERSION).createCounter(METRIC_DOMAIN_TELEMETRY_DROPPED, {
+        description: 'Telemetry records domain-otel failed to deliver',
+      });
+      dropped.add(count, { [ATTR_DOMAIN_TELEMETRY_SIGNAL]: signal, [ATTR_DOMAIN_TELEMETRY_DROP_REASON]: reason });
+    } catch {
+      // metrics unavailable: the diag line below still reports it
+    }
+    reportOnce(`dropped:${signal}:${reason}`, `domain-otel: ${count} ${signal} record(s) dropped (${reason}); further drops are counted in ${METRIC_DOMAIN_TELEMETRY_DROPPED}`);
+  };
+
+  const spanProcessors: SpanProcessor[] = [];
+  for (const name of config.exporters.traces) {
+    if (name === 'otlp') spanProcessors.push(new BatchSpanProcessor({ exporter: createSpanExporter(config.otlp.traces), ...config.spanBatch, exportTimeoutMillis: config.otlp.traces.timeoutMillis }));
+    if (name === 'console') spanProcessors.push(new BatchSpanProcessor({ exporter: new ConsoleSpanExporter() }));
+  }
+
+  const isAudit = (r: { eventName?: string }) => r.eventName === EVENT_DOMAIN_AUDIT_DECISION || r.eventName === EVENT_DOMAIN_MANAGER_MUTATION;
+  const logProcessors: LogRecordProcessor[] = [];
+  let audit: AuditLogRecordProcessor | undefined;
+  if (!config.exporters.logs.includes('none')) {
+    audit = new AuditLogRecordProcessor({
+      exporter: createLogExporter(config.otlp.logs),
+      maxQueueSize: config.auditQueueSize,
+      maxExportBatchSize: config.logBatch.maxExportBatchSize,
+      scheduledDelayMillis: config.logBatch.scheduledDelayMillis,
+      strict: config.auditDelivery === 'strict',
+      strictTimeoutMillis: config.strictTimeoutMillis,
+      onDropped: (reason, n) => countDropped('audit', reason, n),
+    });
+    logProcessors.push(new FilteringLogRecordProcessor(audit, isAudit));
+    for (const name of config.exporters.logs) {
+      const inner = name === 'otlp'
+        ? new BatchLogRecordProcessor({ exporter: createLogExporter(config.otlp.logs), ...config.logBatch, exportTimeoutMillis: config.otlp.logs.timeoutMillis })
+        : new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() });
+      logProcessors.push(new FilteringLogRecordProcessor(inner, (r) => !isAudit(r)));
+    }
+  }
+  const awaitAuditDelivery = audit && config.auditDelivery === 'strict' ? (uid: string) => audit.whenDelivered(uid) : undefined;
+
+  const metricReaders: IMetricReader[] = [];
+  for (const name of config.exporters.metrics) {
+    const exporter = name === 'otlp' ? createMetricExporter(config.otlp.metrics) : name === 'console' ? new ConsoleMetricExporter() : undefined;
+    if (exporter) {
+      metricReaders.push(new PeriodicExportingMetricReader({
+        exporter,
+        exportIntervalMillis: config.metricExportInterval,
+        exportTimeoutMillis: Math.min(config.metricExportTimeout, config.metricExportInterval),
+      }));
+    }
+  }
+
+  const instrumentations = createInstrumentations(names, config, { awaitAuditDelivery }, (name, err) =>
+    diag.warn(`domain-otel: instrumentation ${name} could not be loaded and is skipped: ${err instanceof Error ? err.message : String(err)}`));
+
+  const sdk = new NodeSDK({
+    resource: buildResource(config),
+    autoDetectResources: false,
+    sampler: createSampler(config),
+    textMapPropagator: createPropagator(config),
+    contextManager: new AsyncLocalStorageContextManager(),
+    spanProcessors,
+    logRecordProcessors: logProcessors,
+    metricReaders,
+    instrumentations,
+  });
+  // NodeSDK installs its own diag logger when OTEL_LOG_LEVEL is set; ours stays in charge.
+  installDiag(config.logLevel);
+  sdk.start();
+
+  if (isAtLeast(config.logLevel, 'info')) {
+    const dest = (signal: 'traces' | 'metrics' | 'logs', list: readonly string[]) =>
+      list.map((e) => (e === 'otlp' ? describeEndpoint(config.otlp[signal]) : e)).join(' + ');
+    diag.info(`domain-otel ${DISTRO_VERSION} (Node ${process.version}, started by ${startedBy}): traces → ${dest('traces', config.exporters.traces)}; metrics → ${dest('metrics', config.exporters.metrics)}; logs → ${dest('logs', config.exporters.logs)}; audit delivery ${config.auditDelivery}; instrumentations: ${names.join(', ') || 'none'}`);
+  }
+
+  const flush = async () => {
+    await Promise.all([
+      ...spanProcessors.map((p) => p.forceFlush()),
+      ...logProcessors.map((p) => p.forceFlush()),
+      ...metricReaders.map((r) => r.forceFlush()),
+    ]);
+  };
+  let shutdownRun: Promise<void> | undefined;
+  const handle: DomainOtelHandle = {
+    config,
+    startedBy,
+    instrumentations: names,
+    flush: () => bounded(flush, config.shutdownTimeoutMillis, 'flush'),
+    shutdown: () => (shutdownRun ??= bounded(async () => {
+      removeHandlers();
+      for (const i of instrumentations) i.disable();
+      await sdk.shutdown();
+    }, config.shutdownTimeoutMillis, 'shutdown')),
+  };
+  const removeHandlers = installShutdownHandlers({
+    flush,
+    pendingAudit: () => audit?.pending() ?? 0,
+    shutdown: () => sdk.shutdown(),
+    timeoutMillis: config.shutdownTimeoutMillis,
+  });
+  return handle;
+}
