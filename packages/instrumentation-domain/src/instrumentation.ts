@@ -15,7 +15,7 @@ import type { Recorder } from './mapping/recorder';
 import { recordDecision } from './mapping/decision';
 import { recordCacheInvalidation } from './mapping/cache';
 import { recordRuleEvaluation } from './mapping/rule';
-import { finishOperation, otelContextStore, startOperation } from './mapping/traced';
+import { fallbackContextStore, finishOperation, startOperation } from './mapping/traced';
 import type { TracedKind } from './mapping/traced';
 
 type Unsubscribe = () => void;
@@ -117,10 +117,11 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
       asyncEnd: (ctx: AnyTraced) => fenced(`${kind}.asyncEnd`, () => finishOperation(this.recorder(), kind, ctx)),
       error: () => {},
     };
-    tc.start.bindStore(otelContextStore as never, transform as never);
+    const store = this._config.contextStorage ?? fallbackContextStore;
+    tc.start.bindStore(store as never, transform as never);
     tc.subscribe(handlers as never);
     return () => {
-      tc.start.unbindStore(otelContextStore as never);
+      tc.start.unbindStore(store as never);
       tc.unsubscribe(handlers as never);
     };
   }

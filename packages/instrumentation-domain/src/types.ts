@@ -1,3 +1,5 @@
+import type { AsyncLocalStorage } from 'node:async_hooks';
+import type { Context } from '@opentelemetry/api';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 
 export type AuditLevel = 'none' | 'metadata' | 'changes' | 'full';
@@ -15,6 +17,12 @@ export interface DomainInstrumentationConfig extends InstrumentationConfig {
    * collector, rejects with AuditDeliveryError otherwise. Provided by @domain-otel/node.
    */
   awaitAuditDelivery?: (uid: string) => Promise<void>;
+  /**
+   * The AsyncLocalStorage behind the global OTel context manager (@domain-otel/node passes
+   * it). Bound to the api's TracingChannels so work inside a traced operation is its child.
+   * Without it a fallback store is used that nests on Node < 26 only.
+   */
+  contextStorage?: AsyncLocalStorage<Context>;
   /** Most cache keys listed on one invalidation record (the count is always exact). Default 20. */
   maxCacheKeys?: number;
 }

@@ -1,3 +1,5 @@
+import type { AsyncLocalStorage } from 'node:async_hooks';
+import type { Context } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { DomainInstrumentation } from '@domain-otel/instrumentation-domain';
 import type { DistroConfig } from './config/load';
@@ -11,6 +13,8 @@ import { incomingRequestHook } from './request-scope';
 export interface FactoryContext {
   /** Strict delivery: resolves when the audit record with this uid was acknowledged. */
   awaitAuditDelivery?: (uid: string) => Promise<void>;
+  /** The AsyncLocalStorage behind the OTel context manager. */
+  contextStorage?: AsyncLocalStorage<Context>;
 }
 
 type Factory = (config: DistroConfig, context: FactoryContext) => Instrumentation;
@@ -42,6 +46,7 @@ const ours: Record<string, Factory> = {
     redact: config.redact,
     capture: config.capture,
     awaitAuditDelivery: context.awaitAuditDelivery,
+    contextStorage: context.contextStorage,
   }),
 };
 

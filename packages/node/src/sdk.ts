@@ -7,7 +7,7 @@ import { BatchLogRecordProcessor, ConsoleLogRecordExporter, SimpleLogRecordProce
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { ConsoleMetricExporter, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { IMetricReader } from '@opentelemetry/sdk-metrics';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { createContextManager } from './context';
 import {
   ATTR_DOMAIN_TELEMETRY_DROP_REASON, ATTR_DOMAIN_TELEMETRY_SIGNAL, EVENT_DOMAIN_AUDIT_DECISION, EVENT_DOMAIN_MANAGER_MUTATION,
   METRIC_DOMAIN_TELEMETRY_DROPPED,
@@ -135,21 +135,24 @@ function startSdk(config: DistroConfig, startedBy: StartedBy, configWarnings: st
     }
   }
 
-  const instrumentations = createInstrumentations(names, config, { awaitAuditDelivery }, (name, err) =>
+  const contextManager = createContextManager();
+  const instrumentations = createInstrumentations(names, config, { awaitAuditDelivery, contextStorage: contextManager.storage }, (name, err) =>
     diag.warn(`domain-otel: instrumentation ${name} could not be loaded and is skipped: ${err instanceof Error ? err.message : String(err)}`));
 
+  // NodeSDK installs a console logger when OTEL_LOG_LEVEL is set: step aside so it does
+  // not complain about replacing ours, then take over again.
+  diag.disable();
   const sdk = new NodeSDK({
     resource: buildResource(config),
     autoDetectResources: false,
     sampler: createSampler(config),
     textMapPropagator: createPropagator(config),
-    contextManager: new AsyncLocalStorageContextManager(),
+    contextManager: contextManager.manager,
     spanProcessors,
     logRecordProcessors: logProcessors,
     metricReaders,
     instrumentations,
   });
-  // NodeSDK installs its own diag logger when OTEL_LOG_LEVEL is set; ours stays in charge.
   installDiag(config.logLevel);
   sdk.start();
 

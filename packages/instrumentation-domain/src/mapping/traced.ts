@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, diag, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import type { Actor, AuthzMeta, MutationMeta, RuleMeta, TracedContext } from '@domain-otel/api';
 import {
@@ -24,10 +24,18 @@ interface OpState {
 
 const states = new WeakMap<object, OpState>();
 
-/** diagnostics_channel calls `store.run(value, fn)`: this store makes `value` the active OTel context. */
-export const otelContextStore = {
+/**
+ * Fallback store when no AsyncLocalStorage was handed over: Node < 26 enters stores with
+ * `store.run(value, fn)`, which maps onto context.with(); Node 26 uses `withScope`, which
+ * cannot be expressed through the public context API, so spans there do not parent inner work.
+ */
+export const fallbackContextStore = {
   run<R>(ctx: Context, fn: (...args: unknown[]) => R, ...args: unknown[]): R {
     return context.with(ctx, fn, undefined, ...args);
+  },
+  withScope(): Disposable {
+    diag.debug('domain-otel: no context storage given; traced operations do not parent inner work on this Node version');
+    return { [Symbol.dispose]() {} };
   },
 };
 
