@@ -21,7 +21,7 @@ export type Signal = 'traces' | 'metrics' | 'logs';
 export type Attrs = Record<string, unknown>;
 
 export interface ReceivedSpan { name: string; traceId: string; spanId: string; parentSpanId: string; kind: number; attributes: Attrs; status: { code?: number; message?: string }; resource: Attrs; scope: { name: string; version?: string; schemaUrl?: string } }
-export interface ReceivedLog { eventName: string; body: unknown; severityNumber: number; severityText: string; timeUnixNano: string; attributes: Attrs; traceId: string; spanId: string; resource: Attrs; scope: { name: string; version?: string; schemaUrl?: string } }
+export interface ReceivedLog { receivedAt: number; eventName: string; body: unknown; severityNumber: number; severityText: string; timeUnixNano: string; attributes: Attrs; traceId: string; spanId: string; resource: Attrs; scope: { name: string; version?: string; schemaUrl?: string } }
 export interface ReceivedPoint { attributes: Attrs; value: unknown }
 export interface ReceivedMetric { name: string; unit: string; points: ReceivedPoint[]; resource: Attrs }
 
@@ -171,7 +171,7 @@ export class OtlpReceiver {
           const scope = { ...(sl.scope as { name: string; version?: string }), schemaUrl: sl.schemaUrl as string | undefined };
           for (const l of (sl.logRecords as Record<string, unknown>[] | undefined) ?? []) {
             this.logs.push({
-              eventName: (l.eventName as string) ?? '', body: anyValue(l.body), severityNumber: Number(l.severityNumber ?? 0),
+              receivedAt: Date.now(), eventName: (l.eventName as string) ?? '', body: anyValue(l.body), severityNumber: Number(l.severityNumber ?? 0),
               severityText: (l.severityText as string) ?? '', timeUnixNano: String(l.timeUnixNano ?? ''),
               attributes: attrs(l.attributes), traceId: hex(l.traceId), spanId: hex(l.spanId), resource, scope,
             });
