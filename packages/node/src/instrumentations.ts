@@ -3,7 +3,7 @@ import type { Context } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { DomainInstrumentation } from '@domain-otel/instrumentation-domain';
 import type { DistroConfig } from './config/load';
-import { incomingRequestHook } from './request-scope';
+import { addActorFields, incomingRequestHook } from './request-scope';
 
 /**
  * Every instrumentation the distribution can enable, by the short name used in
@@ -34,8 +34,8 @@ const upstream: Record<string, Factory> = {
   ioredis: () => new (require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis')).IORedisInstrumentation(),
   redis: () => new (require('@opentelemetry/instrumentation-redis') as typeof import('@opentelemetry/instrumentation-redis')).RedisInstrumentation(),
   knex: () => new (require('@opentelemetry/instrumentation-knex') as typeof import('@opentelemetry/instrumentation-knex')).KnexInstrumentation(),
-  pino: () => new (require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino')).PinoInstrumentation(),
-  winston: () => new (require('@opentelemetry/instrumentation-winston') as typeof import('@opentelemetry/instrumentation-winston')).WinstonInstrumentation(),
+  pino: () => new (require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino')).PinoInstrumentation({ logHook: addActorFields }),
+  winston: () => new (require('@opentelemetry/instrumentation-winston') as typeof import('@opentelemetry/instrumentation-winston')).WinstonInstrumentation({ logHook: addActorFields }),
   bunyan: () => new (require('@opentelemetry/instrumentation-bunyan') as typeof import('@opentelemetry/instrumentation-bunyan')).BunyanInstrumentation(),
 };
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Span } from '@opentelemetry/api';
-import { actorStorage } from '@domain-otel/api';
+import { actorStorage, getActor } from '@domain-otel/api';
 import type { Actor } from '@domain-otel/api';
 
 /**
@@ -40,4 +40,15 @@ function correlationIdOf(request: IncomingMessage, headers: readonly string[]): 
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** pino/winston log hook: app log lines carry the user and tenant next to trace and span id. */
+export function addActorFields(_span: Span, record: Record<string, unknown>): void {
+  try {
+    const actor = getActor();
+    if (actor?.id !== undefined) record['user.id'] = String(actor.id);
+    if (actor?.tenant !== undefined) record['domain.tenant.id'] = String(actor.tenant);
+  } catch {
+    // never break a log call
+  }
 }
