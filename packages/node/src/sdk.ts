@@ -10,7 +10,7 @@ import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import { createContextManager } from './context';
 import {
   ATTR_DOMAIN_TELEMETRY_DROP_REASON, ATTR_DOMAIN_TELEMETRY_SIGNAL, EVENT_DOMAIN_AUDIT_DECISION, EVENT_DOMAIN_MANAGER_MUTATION,
-  METRIC_DOMAIN_TELEMETRY_DROPPED,
+  METRIC_DOMAIN_TELEMETRY_DROPPED, TELEMETRY_SIGNAL_VALUES,
 } from '@domain-otel/semantic-conventions';
 import { loadConfig } from './config/load';
 import type { DistroConfig } from './config/load';
@@ -111,7 +111,7 @@ function startSdk(config: DistroConfig, startedBy: StartedBy, configWarnings: st
       scheduledDelayMillis: config.logBatch.scheduledDelayMillis,
       strict: config.auditDelivery === 'strict',
       strictTimeoutMillis: config.strictTimeoutMillis,
-      onDropped: (reason, n) => countDropped('audit', reason, n),
+      onDropped: (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.AUDIT, reason, n),
     });
     logProcessors.push(new FilteringLogRecordProcessor(audit, isAudit));
     for (const name of config.exporters.logs) {

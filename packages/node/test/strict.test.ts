@@ -48,3 +48,28 @@ describe('DOMAIN_OTEL_AUDIT_DELIVERY=strict', function () {
     });
   }
 });
+
+describe('records that cannot be delivered are counted, never silent', function () {
+  this.timeout(60000);
+  it('audit queue overflow: domain.telemetry.dropped{signal=audit, reason=queue_full} and one diag line', async () => {
+    const receiver = await new OtlpReceiver().start();
+    try {
+      const result = await runApp(['--require', '@domain-otel/node/register', path.join(FIXTURES, 'strict.cjs')], childEnv({
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpUrl, OTEL_LOG_LEVEL: 'warn', FIXTURE_N: '10',
+        DOMAIN_OTEL_AUDIT_QUEUE_SIZE: '4', OTEL_BLRP_SCHEDULE_DELAY: '60000', OTEL_BLRP_MAX_QUEUE_SIZE: '4', OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '4',
+      }));
+      assert.equal(result.code, 0, result.stderr);
+      await receiver.waitFor(() => receiver.metricPoints('domain.telemetry.dropped').length > 0, 10000, 'dropped metric');
+      const audit = receiver.logs.filter((l) => l.eventName === 'domain.manager.mutation' || l.eventName === 'domain.audit.decision');
+      assert.equal(audit.length, 4, 'the queue held 4 records, all delivered at exit');
+      const dropped = receiver.metricPoints('domain.telemetry.dropped');
+      const last = dropped.filter((p) => p.attributes['domain.telemetry.drop_reason'] === 'queue_full').at(-1);
+      assert.ok(last, JSON.stringify(dropped));
+      assert.equal(last.attributes['domain.telemetry.signal'], 'audit');
+      assert.equal(last.value, 7, '11 records, 4 kept, 7 counted');
+      assert.equal(result.stderr.split('\n').filter((l) => l.includes('dropped (queue_full)')).length, 1, result.stderr);
+    } finally {
+      await receiver.stop();
+    }
+  });
+});

@@ -58,6 +58,7 @@ export const TELEMETRY_SIGNAL_VALUES = {
   TRACES: 'traces',
   LOGS: 'logs',
   METRICS: 'metrics',
+  AUDIT: 'audit',
 } as const;
 export type TelemetrySignal = (typeof TELEMETRY_SIGNAL_VALUES)[keyof typeof TELEMETRY_SIGNAL_VALUES];
 

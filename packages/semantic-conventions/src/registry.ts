@@ -354,6 +354,7 @@ const enums: readonly EnumEntry[] = [
       { key: 'TRACES', value: metrics.TELEMETRY_SIGNAL_VALUES.TRACES, brief: 'A span.' },
       { key: 'LOGS', value: metrics.TELEMETRY_SIGNAL_VALUES.LOGS, brief: 'A log record or event.' },
       { key: 'METRICS', value: metrics.TELEMETRY_SIGNAL_VALUES.METRICS, brief: 'A metric data point.' },
+      { key: 'AUDIT', value: metrics.TELEMETRY_SIGNAL_VALUES.AUDIT, brief: 'An audit record (decision or mutation) in its own queue.' },
     ],
   },
   {
