@@ -1,0 +1,162 @@
+/**
+ * Audit sink ingest benchmark, measured against a raw COPY of the same rows in the same run.
+ *
+ *   node --import tsx packages/audit-sink/bench/ingest.ts [--records 100000] [--batch 1000] [--concurrency 4]
+ *
+ * Starts a throwaway Postgres (needs the server binaries, see scripts/setup/postgres.sh), then:
+ *   sink-http   OTLP/protobuf requests (gzip) through the receiver: decode, dedupe, chain, INSERT, COMMIT
+ *   sink-store  the same batches through AuditStore.insert directly (no HTTP, no decode)
+ *   raw-copy    COPY of the same column values into an unindexed, unpartitioned table: the floor
+ * and prints one JSON line with records/s for each and the ratios to raw-copy.
+ */
+import { gzipSync } from 'node:zlib';
+import { parseArgs } from 'node:util';
+import { Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { AuditReceiver, AuditStore, createPool, decodeExportLogsRequest, migrate, type AuditRecord } from '../src';
+import { startThrowawayPostgres } from '../test/helpers/throwaway-postgres';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const root = require('otlp-proto-root/build/src/generated/root');
+const logsV1 = root.opentelemetry.proto.collector.logs.v1;
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '100000' },
+    batch: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '4' },
+  },
+});
+const N = Number(values.records);
+const B = Number(values.batch);
+const C = Number(values.concurrency);
+
+function batchBytes(run: string, b: number, start: number): Uint8Array {
+  const t0 = BigInt(Date.now()) * 1_000_000n;
+  const logRecords = [];
+  for (let i = 0; i < b; i++) {
+    const n = start + i;
+    logRecords.push({
+      timeUnixNano: String(t0 + BigInt(n)),
+      observedTimeUnixNano: String(t0 + BigInt(n)),
+      severityNumber: 9,
+      eventName: n % 2 ? 'domain.audit.decision' : 'domain.manager.mutation',
+      body: { stringValue: `user ${n % 1000} updated invoice ${n}` },
+      traceId: Buffer.alloc(16, (n % 255) + 1),
+      spanId: Buffer.alloc(8, (n % 253) + 1),
+      attributes: [
+        { key: 'log.record.uid', value: { stringValue: `${run}-${n}` } },
+        { key: 'domain.audit.action', value: { stringValue: 'update' } },
+        { key: 'domain.audit.outcome', value: { stringValue: 'granted' } },
+        { key: 'domain.mutation.action', value: { stringValue: 'update' } },
+        { key: 'domain.manager.name', value: { stringValue: 'InvoiceManager' } },
+        { key: 'domain.entity.id', value: { stringValue: String(n) } },
+        { key: 'user.id', value: { stringValue: String(n % 1000) } },
+        { key: 'domain.tenant.id', value: { stringValue: `tenant-${n % 20}` } },
+        { key: 'domain.audit.attributes', value: { arrayValue: { values: [{ stringValue: 'amount' }, { stringValue: 'due_date' }] } } },
+        {
+          key: 'domain.mutation.changes',
+          value: { kvlistValue: { values: [{ key: 'amount', value: { kvlistValue: { values: [
+            { key: 'old', value: { intValue: 10 } }, { key: 'new', value: { intValue: 12 } }] } } }] } },
+        },
+      ],
+    });
+  }
+  const msg = logsV1.ExportLogsServiceRequest.fromObject({
+    resourceLogs: [{
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bench' } }] },
+      scopeLogs: [{ scope: { name: '@domain-otel/instrumentation-domain', version: '0.1.0' }, logRecords }],
+    }],
+  });
+  return logsV1.ExportLogsServiceRequest.encode(msg).finish();
+}
+
+async function parallel<T>(items: T[], c: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: c }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+async function main() {
+  const pg = await startThrowawayPostgres({ settings: { fsync: 'on', synchronous_commit: 'on' } });
+  try {
+    const url = await pg.createDatabase('bench');
+    const admin = new Pool({ connectionString: url, max: 2 });
+    await migrate(admin, { writerLogin: 'bench_writer' });
+    const pool = createPool({ connectionString: pg.connectionString('bench', 'bench_writer'), max: C + 1 });
+    const results: Record<string, number> = {};
+
+    // sink-http
+    const receiver = new AuditReceiver({ pool, token: 't', port: 0, log: () => {} });
+    await receiver.listen();
+    const httpBatches = Array.from({ length: Math.ceil(N / B) }, (_, i) => gzipSync(batchBytes('http', B, i * B)));
+    let t = performance.now();
+    await parallel(httpBatches, C, async (body) => {
+      const r = await fetch(receiver.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', authorization: 'Bearer t' },
+        body,
+      });
+      if (r.status !== 200) throw new Error(`status ${r.status}`);
+      await r.arrayBuffer();
+    });
+    results['sink-http'] = N / ((performance.now() - t) / 1000);
+    await receiver.close();
+
+    // sink-store
+    const decoded: AuditRecord[][] = Array.from({ length: Math.ceil(N / B) }, (_, i) =>
+      decodeExportLogsRequest(batchBytes('store', B, i * B), 'protobuf', { receivedUnixNano: 0n }).audit);
+    const store = new AuditStore(pool);
+    t = performance.now();
+    await parallel(decoded, C, async (recs) => {
+      await store.insert(recs, new Date());
+    });
+    results['sink-store'] = N / ((performance.now() - t) / 1000);
+
+    // raw-copy: same values, no chain, no dedupe, no indexes, one COPY
+    await admin.query(`CREATE TABLE raw_copy (time_unix_nano bigint, uid text, event_name text, action text, outcome text,
+      manager text, entity_id text, user_id text, tenant_id text, trace_id text, span_id text, service text, record jsonb)`);
+    const flat = decoded.flat();
+    const esc = (v: string | null) => (v === null ? '\\N' : v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r'));
+    const client = await admin.connect();
+    t = performance.now();
+    await pipeline(
+      Readable.from((function* () {
+        for (let i = 0; i < flat.length; i += 1000) {
+          yield flat.slice(i, i + 1000).map((r) => [r.timeUnixNano, r.uid, r.eventName, r.action, r.outcome, r.manager, r.entityId,
+            r.userId, r.tenantId, r.traceId, r.spanId, r.service, JSON.stringify(r.record)].map(esc).join('\t') + '\n').join('');
+        }
+      })()),
+      client.query(copyFrom('COPY raw_copy FROM STDIN')),
+    );
+    results['raw-copy'] = N / ((performance.now() - t) / 1000);
+    client.release();
+
+    const verify = await admin.query(`SELECT count(*)::int AS n FROM domain_otel_audit.records`);
+    if (verify.rows[0].n !== 2 * N) throw new Error(`expected ${2 * N} rows, found ${verify.rows[0].n}`);
+    await pool.end();
+    await admin.end();
+    const round = (x: number) => Math.round(x);
+    console.log(JSON.stringify({
+      bench: 'audit-sink-ingest',
+      records: N,
+      batch: B,
+      concurrency: C,
+      records_per_s: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, round(v)])),
+      ratio_to_raw_copy: {
+        'sink-http': +(results['sink-http']! / results['raw-copy']!).toFixed(3),
+        'sink-store': +(results['sink-store']! / results['raw-copy']!).toFixed(3),
+      },
+    }));
+  } finally {
+    await pg.destroy();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

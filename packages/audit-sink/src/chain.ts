@@ -1,0 +1,89 @@
+/**
+ * The hash chain. Each monthly partition is one chain; rows are numbered seq = 1, 2, …
+ *
+ *   content_hash = sha256("domain-otel-audit/content/v1\n" + canonicalJson(content))
+ *   prev_hash    = row_hash of seq - 1, or the chain's genesis hash for seq 1
+ *   row_hash     = sha256("domain-otel-audit/row/v1\n" + chain + "\n" + seq + "\n" + prev_hash + content_hash)
+ *   genesis      = sha256("domain-otel-audit/genesis/v1\n" + chain)
+ *
+ * `content` is every stored column except the hashes, seq and the derived `time`
+ * (verify checks `time` against `time_unix_nano` separately), with `record` as parsed
+ * from jsonb. The sink computes all of it before the INSERT; `verify` recomputes it from
+ * what Postgres returns.
+ */
+import { canonicalJson, sha256 } from './canonical';
+import type { PlainRecord } from './otlp';
+
+export interface RowContent {
+  uid: string;
+  uid_generated: boolean;
+  event_name: string;
+  time_unix_nano: string;
+  action: string | null;
+  outcome: string | null;
+  manager: string | null;
+  entity_id: string | null;
+  user_id: string | null;
+  tenant_id: string | null;
+  trace_id: string | null;
+  span_id: string | null;
+  service: string | null;
+  /** ISO-8601 with milliseconds, UTC. */
+  received_at: string;
+  record: PlainRecord | unknown;
+}
+
+export function contentHash(c: RowContent): Buffer {
+  const content = {
+    v: 1,
+    uid: c.uid,
+    uid_generated: c.uid_generated,
+    event_name: c.event_name,
+    time_unix_nano: c.time_unix_nano,
+    action: c.action,
+    outcome: c.outcome,
+    manager: c.manager,
+    entity_id: c.entity_id,
+    user_id: c.user_id,
+    tenant_id: c.tenant_id,
+    trace_id: c.trace_id,
+    span_id: c.span_id,
+    service: c.service,
+    received_at: c.received_at,
+    record: c.record,
+  };
+  return sha256('domain-otel-audit/content/v1\n', canonicalJson(content));
+}
+
+export function rowHash(chain: string, seq: bigint | number | string, prev: Uint8Array, content: Uint8Array): Buffer {
+  return sha256(`domain-otel-audit/row/v1\n${chain}\n${String(seq)}\n`, prev, content);
+}
+
+export function genesisHash(chain: string): Buffer {
+  return sha256(`domain-otel-audit/genesis/v1\n${chain}`);
+}
+
+/** Monthly chain of a ns timestamp (UTC): 'YYYY-MM'. */
+export function chainOfUnixNano(ns: string | bigint): string {
+  const ms = Number(BigInt(ns) / 1_000_000n);
+  const d = new Date(ms);
+  return `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/** Range [start, end) of a chain, as ISO strings. */
+export function chainRange(chain: string): { start: string; end: string } {
+  const [y, m] = chain.split('-').map(Number) as [number, number];
+  const start = new Date(Date.UTC(y, m - 1, 1));
+  const end = new Date(Date.UTC(y, m, 1));
+  return { start: start.toISOString(), end: end.toISOString() };
+}
+
+export function partitionName(chain: string): string {
+  return 'records_' + chain.replace('-', '_');
+}
+
+/** Advisory lock key (two int4) serialising appends to one chain. */
+export function chainLockKey(chain: string): [number, number] {
+  const [y, m] = chain.split('-').map(Number) as [number, number];
+  return [1096107092, y * 12 + (m - 1)];
+}

@@ -1,0 +1,476 @@
+#!/usr/bin/env node
+/**
+ * domain-otel-audit — serve | migrate | query | verify | retain
+ *
+ * Exit codes: 0 success; 1 verify found a broken chain; 2 usage or configuration error;
+ * 3 the operation could not complete (database unreachable, SQL error).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Pool } from 'pg';
+import { parseBytes, parseChain, parseDuration, parseIntArg, parseNonEmpty, parsePort, parseTime } from './args';
+import { UsageError, errorLine } from './errors';
+import { migrate } from './migrate';
+import { queryAudit, toNdjson, toTable, type QueryFilters } from './query';
+import { retain } from './retain';
+import { AuditReceiver, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from './server';
+import { createPool } from './store';
+import { verify } from './verify';
+
+export interface CliIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** serve: resolves when the server should stop (default: SIGINT/SIGTERM). */
+  stopSignal?: Promise<void>;
+  /** serve: called once listening, with the URL. */
+  onListening?: (url: string) => void;
+}
+
+const PROG = 'domain-otel-audit';
+
+const HELP: Record<string, string> = {
+  main: `usage: ${PROG} <command> [options]
+
+commands:
+  serve     run the OTLP/HTTP logs receiver (POST /v1/logs) that stores audit records
+  migrate   create or upgrade the schema, roles and monthly partitions
+  query     list audit records by user, tenant, manager, entity, action, outcome, time
+  verify    recompute the hash chains and report the first broken link (exit 1)
+  retain    archive partitions older than a duration to NDJSON, then drop them
+
+common options:
+  --database-url URL   Postgres connection string (env DOMAIN_OTEL_AUDIT_DATABASE_URL;
+                       otherwise the libpq variables PGHOST, PGPORT, PGUSER, PGDATABASE, ...)
+  -h, --help           help for a command
+
+exit codes: 0 ok, 1 verify found a broken chain, 2 usage error, 3 operation failed
+`,
+  serve: `usage: ${PROG} serve [options]
+
+  --host HOST            bind address (env DOMAIN_OTEL_AUDIT_SINK_HOST, default ${DEFAULT_HOST})
+  --port PORT            port (env DOMAIN_OTEL_AUDIT_SINK_PORT, default ${DEFAULT_PORT})
+  --token TOKEN          bearer token required from senders (env DOMAIN_OTEL_AUDIT_SINK_TOKEN)
+  --token-file PATH      read the token from a file (env DOMAIN_OTEL_AUDIT_SINK_TOKEN_FILE)
+  --no-auth              accept requests without a token (explicit opt-out)
+  --tls-cert PATH        serve HTTPS with this certificate (env DOMAIN_OTEL_AUDIT_SINK_TLS_CERT)
+  --tls-key PATH         and this private key (env DOMAIN_OTEL_AUDIT_SINK_TLS_KEY)
+  --max-body SIZE        body limit, compressed and decompressed (env DOMAIN_OTEL_AUDIT_SINK_MAX_BODY, default 16MiB)
+  --pool-size N          Postgres connections (env DOMAIN_OTEL_AUDIT_SINK_POOL_SIZE, default 10)
+  --db-timeout DURATION  statement/lock/connect timeout (env DOMAIN_OTEL_AUDIT_SINK_DB_TIMEOUT, default 10s)
+  --retry-after SECONDS  Retry-After sent with 503 (env DOMAIN_OTEL_AUDIT_SINK_RETRY_AFTER, default 5)
+  --max-concurrency N    requests processed at once, more get 503 (env DOMAIN_OTEL_AUDIT_SINK_MAX_CONCURRENCY, default 32)
+  --database-url URL     connect as a member of domain_otel_audit_writer
+`,
+  migrate: `usage: ${PROG} migrate [options]
+
+  --months-ahead N       partitions created after the current month (default 3)
+  --writer-login NAME    create this LOGIN role if missing and grant it domain_otel_audit_writer
+                         (password from env DOMAIN_OTEL_AUDIT_WRITER_PASSWORD, if set)
+  --reader-login NAME    same for domain_otel_audit_reader (env DOMAIN_OTEL_AUDIT_READER_PASSWORD)
+  --database-url URL     connect as the schema owner (CREATEROLE needed to create roles)
+`,
+  query: `usage: ${PROG} query [filters] [--ndjson]
+
+  --user ID  --tenant ID  --manager NAME  --entity ID  --action ACTION  --outcome OUTCOME
+  --event NAME  --trace TRACE_ID  --uid UID  --service NAME
+  --since DURATION       records of the last DURATION (e.g. 24h, 7d)
+  --from TIME --to TIME  time range [from, to); ISO-8601, UTC when no zone is given
+  --limit N              at most N rows (default 1000)
+  --desc                 newest first
+  --ndjson               one JSON object per line (includes the full record)
+`,
+  verify: `usage: ${PROG} verify [options]
+
+  --chain YYYY-MM                 only this chain (repeatable)
+  --expect-head YYYY-MM:SEQ:HASH  a head recorded earlier; detects rows removed from the end (repeatable)
+  --json                          print the report as JSON
+`,
+  retain: `usage: ${PROG} retain --older-than DURATION --archive-dir DIR [--dry-run]
+
+  Archives every monthly partition that ends before now - DURATION to
+  DIR/audit-YYYY-MM.ndjson (+ .sha256), records it as retired, then drops the partition.
+  Rows are never deleted one by one. Run as the schema owner.
+`,
+};
+
+type Opts = NonNullable<ParseArgsConfig['options']>;
+
+function parse(command: string, argv: string[], options: Opts): Record<string, string | boolean | string[] | undefined> {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false })
+      .values as Record<string, string | boolean | string[] | undefined>;
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    const opt = /'(-[^'\s]+)/.exec(e.message)?.[1];
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`${command}: unknown option ${opt}; see ${PROG} ${command} --help`);
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${command}: option ${opt ?? ''} expects a value`.replace(/\s+/g, ' '));
+    if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      throw new UsageError(`${command}: unexpected argument ${/'([^']*)'/.exec(e.message)?.[1] ?? ''}; see ${PROG} ${command} --help`);
+    }
+    throw new UsageError(`${command}: ${errorLine(e)}`);
+  }
+}
+
+const DB_OPTION: Opts = { 'database-url': { type: 'string' } };
+
+function databaseUrl(v: Record<string, unknown>, env: NodeJS.ProcessEnv): string | undefined {
+  const url = (v['database-url'] as string | undefined) ?? env['DOMAIN_OTEL_AUDIT_DATABASE_URL'];
+  if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
+    throw new UsageError(`--database-url ${JSON.stringify(redactUrl(url))}: expected a postgres:// or postgresql:// connection string`);
+  }
+  return url;
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest, io);
+      case 'migrate':
+        return await migrateCmd(rest, io);
+      case 'query':
+        return await queryCmd(rest, io);
+      case 'verify':
+        return await verifyCmd(rest, io);
+      case 'retain':
+        return await retainCmd(rest, io);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(HELP['main']!);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected serve, migrate, query, verify or retain`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`${PROG}: ${err.message}\n`);
+      return 2;
+    }
+    io.err(`${PROG} ${command}: ${errorLine(err)}\n`);
+    return 3;
+  }
+}
+
+function helpRequested(command: string, v: Record<string, unknown>, io: CliIo): boolean {
+  if (v['help']) io.out(HELP[command]!);
+  return Boolean(v['help']);
+}
+
+async function withPool<T>(url: string | undefined, fn: (pool: Pool) => Promise<T>, max = 2): Promise<T> {
+  const pool = createPool({ ...(url !== undefined ? { connectionString: url } : {}), max, timeoutMs: 30_000 });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end().catch(() => {});
+  }
+}
+
+// --- serve -----------------------------------------------------------------
+
+async function serve(argv: string[], io: CliIo): Promise<number> {
+  const v = parse('serve', argv, {
+    ...DB_OPTION,
+    host: { type: 'string' },
+    port: { type: 'string' },
+    token: { type: 'string' },
+    'token-file': { type: 'string' },
+    'no-auth': { type: 'boolean' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'max-body': { type: 'string' },
+    'pool-size': { type: 'string' },
+    'db-timeout': { type: 'string' },
+    'retry-after': { type: 'string' },
+    'max-concurrency': { type: 'string' },
+  });
+  if (helpRequested('serve', v, io)) return 0;
+  const env = io.env;
+  const opt = (flag: string, envName: string): [string, string] | undefined => {
+    const fromFlag = v[flag] as string | undefined;
+    if (fromFlag !== undefined) return [`--${flag}`, fromFlag];
+    const fromEnv = env[envName];
+    return fromEnv !== undefined && fromEnv !== '' ? [envName, fromEnv] : undefined;
+  };
+  const host = opt('host', 'DOMAIN_OTEL_AUDIT_SINK_HOST');
+  const port = opt('port', 'DOMAIN_OTEL_AUDIT_SINK_PORT');
+  const maxBody = opt('max-body', 'DOMAIN_OTEL_AUDIT_SINK_MAX_BODY');
+  const poolSize = opt('pool-size', 'DOMAIN_OTEL_AUDIT_SINK_POOL_SIZE');
+  const dbTimeout = opt('db-timeout', 'DOMAIN_OTEL_AUDIT_SINK_DB_TIMEOUT');
+  const retryAfter = opt('retry-after', 'DOMAIN_OTEL_AUDIT_SINK_RETRY_AFTER');
+  const maxConc = opt('max-concurrency', 'DOMAIN_OTEL_AUDIT_SINK_MAX_CONCURRENCY');
+  const tlsCert = opt('tls-cert', 'DOMAIN_OTEL_AUDIT_SINK_TLS_CERT');
+  const tlsKey = opt('tls-key', 'DOMAIN_OTEL_AUDIT_SINK_TLS_KEY');
+
+  let token: string | null;
+  const tokenFile = opt('token-file', 'DOMAIN_OTEL_AUDIT_SINK_TOKEN_FILE');
+  const tokenValue = opt('token', 'DOMAIN_OTEL_AUDIT_SINK_TOKEN');
+  if (v['no-auth']) {
+    if (tokenValue || tokenFile) throw new UsageError('serve: --no-auth conflicts with a configured token; use one or the other');
+    token = null;
+  } else if (tokenValue) {
+    token = parseNonEmpty(tokenValue[0], tokenValue[1]);
+  } else if (tokenFile) {
+    try {
+      token = readFileSync(tokenFile[1], 'utf8').trim();
+    } catch (err) {
+      throw new UsageError(`${tokenFile[0]} ${JSON.stringify(tokenFile[1])}: cannot read the token file (${errorLine(err)})`);
+    }
+    if (token === '') throw new UsageError(`${tokenFile[0]} ${JSON.stringify(tokenFile[1])}: the token file is empty`);
+  } else {
+    throw new UsageError('serve: no bearer token; set DOMAIN_OTEL_AUDIT_SINK_TOKEN (or --token / --token-file), or pass --no-auth');
+  }
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new UsageError('serve: TLS needs both --tls-cert and --tls-key');
+  for (const f of [tlsCert, tlsKey]) {
+    if (!f) continue;
+    try {
+      readFileSync(f[1]);
+    } catch (err) {
+      throw new UsageError(`${f[0]} ${JSON.stringify(f[1])}: cannot read the file (${errorLine(err)})`);
+    }
+  }
+
+  const url = databaseUrl(v, env);
+  const timeoutMs = dbTimeout ? parseDuration(dbTimeout[0], dbTimeout[1]) : 10_000;
+  const log = (line: string) => io.err(line + '\n');
+  const pool = createPool(
+    {
+      ...(url !== undefined ? { connectionString: url } : {}),
+      max: poolSize ? parseIntArg(poolSize[0], poolSize[1], 1, 1000) : 10,
+      timeoutMs,
+    },
+    log,
+  );
+  const receiver = new AuditReceiver({
+    pool,
+    token,
+    host: host ? parseNonEmpty(host[0], host[1]) : DEFAULT_HOST,
+    port: port ? parsePort(port[0], port[1]) : DEFAULT_PORT,
+    maxBodyBytes: maxBody ? parseBytes(maxBody[0], maxBody[1]) : DEFAULT_MAX_BODY_BYTES,
+    retryAfterSeconds: retryAfter ? parseIntArg(retryAfter[0], retryAfter[1], 1, 3600) : 5,
+    maxConcurrentRequests: maxConc ? parseIntArg(maxConc[0], maxConc[1], 1, 100_000) : 32,
+    ...(tlsCert && tlsKey ? { tls: { certFile: tlsCert[1], keyFile: tlsKey[1] } } : {}),
+    log,
+  });
+  try {
+    await receiver.listen();
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw new UsageError(`serve: cannot listen on ${host?.[1] ?? DEFAULT_HOST}:${port?.[1] ?? DEFAULT_PORT} (${errorLine(err)})`);
+  }
+  log(`${PROG}: listening on ${receiver.url}${token === null ? ' (authentication disabled)' : ''}`);
+  const boundHost = host?.[1] ?? DEFAULT_HOST;
+  if (!tlsCert && !/^(127\.|::1$|localhost$)/.test(boundHost)) {
+    log(`${PROG}: warning: listening on ${boundHost} without TLS; the bearer token travels in clear text`);
+  }
+  // Not fatal: the sink answers 503 until the database is reachable and migrated.
+  pool
+    .query(`SELECT to_regclass('domain_otel_audit.records') IS NOT NULL AS migrated`)
+    .then((r) => {
+      if (!r.rows[0]?.migrated) log(`${PROG}: warning: schema missing; run ${PROG} migrate (requests get 503 until then)`);
+    })
+    .catch((err) => log(`${PROG}: warning: postgres not reachable yet (${errorLine(err)}); requests get 503 until it is`));
+  io.onListening?.(receiver.url);
+
+  await (io.stopSignal ??
+    new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    }));
+  log(`${PROG}: shutting down; finishing requests in flight`);
+  await receiver.close();
+  await pool.end().catch(() => {});
+  const s = receiver.stats;
+  log(`${PROG}: stopped (requests ${s.requests}, stored ${s.stored}, duplicates ${s.duplicates}, ignored ${s.ignored})`);
+  return 0;
+}
+
+// --- migrate ---------------------------------------------------------------
+
+async function migrateCmd(argv: string[], io: CliIo): Promise<number> {
+  const v = parse('migrate', argv, {
+    ...DB_OPTION,
+    'months-ahead': { type: 'string' },
+    'writer-login': { type: 'string' },
+    'reader-login': { type: 'string' },
+  });
+  if (helpRequested('migrate', v, io)) return 0;
+  const ahead = v['months-ahead'] !== undefined ? parseIntArg('--months-ahead', v['months-ahead'] as string, 0, 120) : 3;
+  for (const k of ['writer-login', 'reader-login']) {
+    const login = v[k] as string | undefined;
+    if (login !== undefined && !/^[a-z_][a-z0-9_$-]{0,62}$/i.test(login)) {
+      throw new UsageError(`--${k} ${JSON.stringify(login)}: expected a role name (letters, digits, _ $ -; at most 63 characters)`);
+    }
+  }
+  const url = databaseUrl(v, io.env);
+  const result = await withPool(url, (pool) =>
+    migrate(pool, {
+      monthsAhead: ahead,
+      ...(v['writer-login'] ? { writerLogin: v['writer-login'] as string } : {}),
+      ...(v['reader-login'] ? { readerLogin: v['reader-login'] as string } : {}),
+      ...(io.env['DOMAIN_OTEL_AUDIT_WRITER_PASSWORD'] ? { writerPassword: io.env['DOMAIN_OTEL_AUDIT_WRITER_PASSWORD'] } : {}),
+      ...(io.env['DOMAIN_OTEL_AUDIT_READER_PASSWORD'] ? { readerPassword: io.env['DOMAIN_OTEL_AUDIT_READER_PASSWORD'] } : {}),
+      progress: (line) => io.err(`${PROG} migrate: ${line}\n`),
+    }),
+  );
+  io.out(
+    `migrated: ${result.applied.length ? 'applied ' + result.applied.join(', ') : 'schema already current'}; ` +
+      `partitions ${result.partitions.join(', ')}\n`,
+  );
+  return 0;
+}
+
+// --- query -----------------------------------------------------------------
+
+async function queryCmd(argv: string[], io: CliIo): Promise<number> {
+  const v = parse('query', argv, {
+    ...DB_OPTION,
+    user: { type: 'string' },
+    tenant: { type: 'string' },
+    manager: { type: 'string' },
+    entity: { type: 'string' },
+    action: { type: 'string' },
+    outcome: { type: 'string' },
+    event: { type: 'string' },
+    trace: { type: 'string' },
+    uid: { type: 'string' },
+    service: { type: 'string' },
+    since: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    limit: { type: 'string' },
+    desc: { type: 'boolean' },
+    ndjson: { type: 'boolean' },
+  });
+  if (helpRequested('query', v, io)) return 0;
+  const f: QueryFilters = {};
+  for (const k of ['user', 'tenant', 'manager', 'entity', 'action', 'outcome', 'event', 'uid', 'service'] as const) {
+    if (v[k] !== undefined) f[k] = parseNonEmpty(`--${k}`, v[k] as string);
+  }
+  if (v['trace'] !== undefined) {
+    const t = v['trace'] as string;
+    if (!/^[0-9a-f]{32}$/i.test(t)) throw new UsageError(`--trace ${JSON.stringify(t)}: expected a trace id of 32 hex digits`);
+    f.trace = t.toLowerCase();
+  }
+  if (v['since'] !== undefined) {
+    if (v['from'] !== undefined) throw new UsageError('query: --since and --from both set the start; use one');
+    f.from = new Date(Date.now() - parseDuration('--since', v['since'] as string));
+  }
+  if (v['from'] !== undefined) f.from = parseTime('--from', v['from'] as string);
+  if (v['to'] !== undefined) f.to = parseTime('--to', v['to'] as string);
+  if (f.from && f.to && f.from >= f.to) {
+    throw new UsageError(`--to ${JSON.stringify(v['to'])}: expected a time after the start (${f.from.toISOString()})`);
+  }
+  f.limit = v['limit'] !== undefined ? parseIntArg('--limit', v['limit'] as string, 1, 10_000_000) : 1000;
+  if (v['desc']) f.order = 'desc';
+  const url = databaseUrl(v, io.env);
+  const rows = await withPool(url, (pool) => queryAudit(pool, f));
+  io.out(v['ndjson'] ? toNdjson(rows) : toTable(rows));
+  if (rows.length === f.limit) io.err(`${PROG} query: stopped at --limit ${f.limit}; narrow the filters or raise --limit\n`);
+  return 0;
+}
+
+// --- verify ----------------------------------------------------------------
+
+async function verifyCmd(argv: string[], io: CliIo): Promise<number> {
+  const v = parse('verify', argv, {
+    ...DB_OPTION,
+    chain: { type: 'string', multiple: true },
+    'expect-head': { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+  });
+  if (helpRequested('verify', v, io)) return 0;
+  const chains = (v['chain'] as string[] | undefined)?.map((c) => parseChain('--chain', c));
+  const expectHeads = new Map<string, { seq: string; hash: string }>();
+  for (const h of (v['expect-head'] as string[] | undefined) ?? []) {
+    const m = /^(\d{4}-\d{2}):(\d+):([0-9a-f]{64})$/i.exec(h);
+    if (!m) throw new UsageError(`--expect-head ${JSON.stringify(h)}: expected YYYY-MM:SEQ:HASH (HASH = 64 hex digits, as printed by verify)`);
+    expectHeads.set(m[1]!, { seq: m[2]!, hash: m[3]!.toLowerCase() });
+  }
+  const url = databaseUrl(v, io.env);
+  const report = await withPool(url, (pool) =>
+    verify(pool, {
+      ...(chains ? { chains } : {}),
+      ...(expectHeads.size ? { expectHeads } : {}),
+      progress: (line) => io.err(`${PROG} ${line}\n`),
+    }),
+  );
+  if (v['json']) {
+    io.out(JSON.stringify(report) + '\n');
+  } else {
+    for (const c of report.chains) {
+      const p = report.problems.find((x) => x.chain === c.chain);
+      if (p) {
+        io.out(`chain ${c.chain}: BROKEN${p.seq ? ` at seq ${p.seq}` : ''}${p.uid ? ` (uid ${p.uid})` : ''}: ${p.message}\n`);
+      } else if (c.status === 'retired') {
+        io.out(`chain ${c.chain}: retired\n`);
+      } else {
+        io.out(`chain ${c.chain}: ok, ${c.rows} rows, head ${c.chain}:${c.headSeq}:${c.headHash || '-'}\n`);
+      }
+    }
+    for (const p of report.problems.filter((x) => !report.chains.some((c) => c.chain === x.chain))) {
+      io.out(`chain ${p.chain}: BROKEN: ${p.message}\n`);
+    }
+  }
+  if (report.ok) {
+    io.err(`${PROG} verify: OK (${report.chains.length} chains, ${report.rows} rows)\n`);
+    return 0;
+  }
+  const first = report.problems[0]!;
+  io.err(
+    `${PROG} verify: FAILED: chain ${first.chain}${first.seq ? ` seq ${first.seq}` : ''}${first.uid ? ` uid ${first.uid}` : ''}: ${first.message}\n`,
+  );
+  return 1;
+}
+
+// --- retain ----------------------------------------------------------------
+
+async function retainCmd(argv: string[], io: CliIo): Promise<number> {
+  const v = parse('retain', argv, {
+    ...DB_OPTION,
+    'older-than': { type: 'string' },
+    'archive-dir': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+  });
+  if (helpRequested('retain', v, io)) return 0;
+  if (v['older-than'] === undefined) throw new UsageError('retain: --older-than is required (e.g. --older-than 180d)');
+  if (v['archive-dir'] === undefined) throw new UsageError('retain: --archive-dir is required (where the NDJSON archives are written)');
+  const olderThanMs = parseDuration('--older-than', v['older-than'] as string);
+  const url = databaseUrl(v, io.env);
+  const result = await withPool(url, (pool) =>
+    retain(pool, {
+      olderThanMs,
+      archiveDir: v['archive-dir'] as string,
+      dryRun: Boolean(v['dry-run']),
+      progress: (line) => io.err(`${PROG} retain: ${line}\n`),
+    }),
+  );
+  for (const r of result.retired) {
+    io.out(`${v['dry-run'] ? 'would retire' : 'retired'} ${r.chain}: ${r.rows} rows${r.file ? ` → ${r.file} (sha256 ${r.sha256})` : ''}\n`);
+  }
+  if (result.retired.length === 0) io.out('nothing to retire\n');
+  return 0;
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2), {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    env: process.env,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`${PROG}: ${errorLine(err)}\n`);
+      process.exitCode = 3;
+    },
+  );
+}

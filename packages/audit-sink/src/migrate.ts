@@ -1,0 +1,130 @@
+/**
+ * `domain-otel-audit migrate`: schema versions from `sql/NNN_*.sql`, roles and grants,
+ * and the monthly partitions of the current month and the next `monthsAhead` months.
+ * Idempotent; safe to run at every deploy. Runs as the schema owner (a role with
+ * CREATEROLE, or a superuser, when roles have to be created).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Pool } from 'pg';
+import { SCHEMA, withClient } from './store';
+
+export const WRITER_ROLE = 'domain_otel_audit_writer';
+export const READER_ROLE = 'domain_otel_audit_reader';
+
+export interface MigrateOptions {
+  /** Months created ahead of the current one (default 3). */
+  monthsAhead?: number;
+  /** Also create these LOGIN roles (if missing) and make them members of the writer/reader role. */
+  writerLogin?: string;
+  readerLogin?: string;
+  /** Password for newly created login roles (none: rely on pg_hba, e.g. peer or cert). */
+  writerPassword?: string;
+  readerPassword?: string;
+  /** Reference "now" (tests). */
+  now?: Date;
+  progress?: (line: string) => void;
+}
+
+export interface MigrateResult {
+  applied: string[];
+  partitions: string[];
+}
+
+/** Folder of the versioned SQL files: `<package>/sql`, from both `src/` and `dist/`. */
+export const SQL_DIR = join(__dirname, '..', 'sql');
+
+export function migrationFiles(): { version: number; name: string; file: string }[] {
+  return readdirSync(SQL_DIR)
+    .filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ version: Number(f.slice(0, 3)), name: f, file: join(SQL_DIR, f) }));
+}
+
+export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<MigrateResult> {
+  const progress = opts.progress ?? (() => {});
+  const ahead = opts.monthsAhead ?? 3;
+  const result: MigrateResult = { applied: [], partitions: [] };
+  await withClient(pool, async (client) => {
+    await client.query('BEGIN');
+    try {
+      await client.query('SELECT pg_advisory_xact_lock(1096107092, -2)'); // one migrator at a time
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${SCHEMA}.schema_migrations (
+           version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
+      const done = new Set(
+        (await client.query<{ version: number }>(`SELECT version FROM ${SCHEMA}.schema_migrations`)).rows.map((r) => r.version),
+      );
+      for (const m of migrationFiles()) {
+        if (done.has(m.version)) continue;
+        progress(`applying ${m.name}`);
+        await client.query(readFileSync(m.file, 'utf8'));
+        await client.query(`INSERT INTO ${SCHEMA}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+        result.applied.push(m.name);
+      }
+
+      for (const role of [WRITER_ROLE, READER_ROLE]) {
+        await client.query(
+          `DO $$ BEGIN
+             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} NOLOGIN; END IF;
+           END $$`,
+        );
+      }
+      await client.query(`
+        GRANT USAGE ON SCHEMA ${SCHEMA} TO ${WRITER_ROLE}, ${READER_ROLE};
+        REVOKE ALL ON ALL TABLES IN SCHEMA ${SCHEMA} FROM ${WRITER_ROLE}, ${READER_ROLE};
+        GRANT SELECT, INSERT ON ${SCHEMA}.records, ${SCHEMA}.record_uids TO ${WRITER_ROLE};
+        GRANT SELECT ON ${SCHEMA}.chains, ${SCHEMA}.retired_chains TO ${WRITER_ROLE};
+        GRANT SELECT ON ${SCHEMA}.records, ${SCHEMA}.chains, ${SCHEMA}.retired_chains TO ${READER_ROLE};
+        REVOKE ALL ON FUNCTION ${SCHEMA}.ensure_partition(date) FROM PUBLIC;
+        GRANT EXECUTE ON FUNCTION ${SCHEMA}.ensure_partition(date) TO ${WRITER_ROLE};
+      `);
+      for (const [login, group, password] of [
+        [opts.writerLogin, WRITER_ROLE, opts.writerPassword],
+        [opts.readerLogin, READER_ROLE, opts.readerPassword],
+      ] as const) {
+        if (!login) continue;
+        const ident = quoteIdent(login);
+        const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [login]);
+        if (exists.rowCount === 0) {
+          progress(`creating login role ${login}`);
+          await client.query(`CREATE ROLE ${ident} LOGIN${password ? ` PASSWORD ${quoteLiteral(password)}` : ''}`);
+        }
+        await client.query(`GRANT ${group} TO ${ident}`);
+      }
+
+      const now = opts.now ?? new Date();
+      for (let i = 0; i <= ahead; i++) {
+        const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1));
+        const month = d.toISOString().slice(0, 10);
+        await client.query('SAVEPOINT ensure_partition');
+        let r: { rows: { chain: string }[] };
+        try {
+          r = await client.query<{ chain: string }>(`SELECT ${SCHEMA}.ensure_partition($1::date) AS chain`, [month]);
+          await client.query('RELEASE SAVEPOINT ensure_partition');
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'DA001') throw err;
+          await client.query('ROLLBACK TO SAVEPOINT ensure_partition'); // retired month: leave it alone
+          r = { rows: [] };
+        }
+        if (r.rows[0]) result.partitions.push(r.rows[0].chain);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  });
+  progress(`schema up to date; partitions ${result.partitions.join(', ')}`);
+  return result;
+}
+
+export function quoteIdent(s: string): string {
+  return '"' + s.replace(/"/g, '""') + '"';
+}
+
+export function quoteLiteral(s: string): string {
+  return "'" + s.replace(/'/g, "''") + "'";
+}

@@ -1,0 +1,154 @@
+/** `domain-otel-audit query`: filters over the extracted columns, table or NDJSON output. */
+import type { Pool } from 'pg';
+import { SCHEMA } from './store';
+
+export interface QueryFilters {
+  user?: string;
+  tenant?: string;
+  manager?: string;
+  entity?: string;
+  action?: string;
+  outcome?: string;
+  event?: string;
+  trace?: string;
+  uid?: string;
+  service?: string;
+  /** Inclusive lower bound. */
+  from?: Date;
+  /** Exclusive upper bound. */
+  to?: Date;
+  /** Row limit (default 1000). */
+  limit?: number;
+  order?: 'asc' | 'desc';
+}
+
+export interface AuditRow {
+  time: string;
+  time_unix_nano: string;
+  event_name: string;
+  action: string | null;
+  outcome: string | null;
+  manager: string | null;
+  entity_id: string | null;
+  user_id: string | null;
+  tenant_id: string | null;
+  service: string | null;
+  trace_id: string | null;
+  span_id: string | null;
+  uid: string;
+  uid_generated: boolean;
+  chain: string;
+  seq: string;
+  received_at: string;
+  record: unknown;
+}
+
+const COLUMN_OF: Record<string, string> = {
+  user: 'user_id',
+  tenant: 'tenant_id',
+  manager: 'manager',
+  entity: 'entity_id',
+  action: 'action',
+  outcome: 'outcome',
+  event: 'event_name',
+  trace: 'trace_id',
+  uid: 'uid',
+  service: 'service',
+};
+
+export function buildQuery(f: QueryFilters): { text: string; values: unknown[] } {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  for (const [key, column] of Object.entries(COLUMN_OF)) {
+    const v = f[key as keyof QueryFilters];
+    if (v === undefined) continue;
+    values.push(key === 'trace' ? String(v).toLowerCase() : v);
+    where.push(`${column} = $${values.length}`);
+  }
+  if (f.from) {
+    values.push(f.from.toISOString());
+    where.push(`time >= $${values.length}`);
+  }
+  if (f.to) {
+    values.push(f.to.toISOString());
+    where.push(`time < $${values.length}`);
+  }
+  values.push(f.limit ?? 1000);
+  const order = f.order === 'desc' ? 'DESC' : 'ASC';
+  const text = `
+    SELECT time_unix_nano::text AS time_unix_nano, event_name, action, outcome, manager, entity_id, user_id,
+           tenant_id, service, trace_id, span_id, uid, uid_generated, seq::text AS seq,
+           to_char(time AT TIME ZONE 'UTC', 'YYYY-MM') AS chain, received_at, record
+      FROM ${SCHEMA}.records
+     ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+     ORDER BY time ${order}, time_unix_nano ${order}, seq ${order}
+     LIMIT $${values.length}`;
+  return { text, values };
+}
+
+export async function queryAudit(pool: Pool, f: QueryFilters): Promise<AuditRow[]> {
+  const { text, values } = buildQuery(f);
+  const res = await pool.query(text, values);
+  return res.rows.map((r) => ({
+    time: nanosToIso(r.time_unix_nano),
+    time_unix_nano: r.time_unix_nano,
+    event_name: r.event_name,
+    action: r.action,
+    outcome: r.outcome,
+    manager: r.manager,
+    entity_id: r.entity_id,
+    user_id: r.user_id,
+    tenant_id: r.tenant_id,
+    service: r.service,
+    trace_id: r.trace_id,
+    span_id: r.span_id,
+    uid: r.uid,
+    uid_generated: r.uid_generated,
+    chain: r.chain,
+    seq: r.seq,
+    received_at: (r.received_at as Date).toISOString(),
+    record: r.record,
+  }));
+}
+
+/** ISO-8601 UTC with nanoseconds, e.g. 2025-11-13T02:13:20.123456789Z. */
+export function nanosToIso(ns: string): string {
+  const n = BigInt(ns);
+  const ms = n / 1_000_000n;
+  const base = new Date(Number(ms)).toISOString(); // …T02:13:20.123Z
+  const frac = (n % 1_000_000_000n).toString().padStart(9, '0');
+  return base.slice(0, 19) + '.' + frac + 'Z';
+}
+
+export function toNdjson(rows: AuditRow[]): string {
+  return rows.map((r) => JSON.stringify(r) + '\n').join('');
+}
+
+const TABLE_COLUMNS: [keyof AuditRow, string, number][] = [
+  ['time', 'TIME (UTC)', 23],
+  ['event_name', 'EVENT', 23],
+  ['action', 'ACTION', 10],
+  ['outcome', 'OUTCOME', 8],
+  ['manager', 'MANAGER', 20],
+  ['entity_id', 'ENTITY', 14],
+  ['user_id', 'USER', 14],
+  ['tenant_id', 'TENANT', 12],
+  ['service', 'SERVICE', 14],
+  ['trace_id', 'TRACE', 32],
+  ['uid', 'UID', 36],
+];
+
+export function toTable(rows: AuditRow[]): string {
+  const cell = (v: unknown, width: number) => {
+    let s = v === null || v === undefined ? '-' : String(v).replace(/[\r\n\t]+/g, ' ');
+    if (s.length > width) s = s.slice(0, width - 1) + '…';
+    return s.padEnd(width);
+  };
+  const lines = [TABLE_COLUMNS.map(([, h, w]) => cell(h, w)).join(' ').trimEnd()];
+  for (const r of rows) {
+    lines.push(
+      TABLE_COLUMNS.map(([k, , w]) => cell(k === 'time' ? r.time.slice(0, 23).replace('T', ' ') : r[k], w)).join(' ').trimEnd(),
+    );
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,398 @@
+/**
+ * The OTLP/HTTP logs receiver: `POST /v1/logs`, protobuf or JSON, gzip or identity.
+ *
+ * Status codes, and why:
+ *   200  every audit record of the request is committed (or was already stored); body is an
+ *        ExportLogsServiceResponse in the request's encoding (partial success for records in
+ *        a retired month)
+ *   400  the body cannot be decoded (bad protobuf/JSON/gzip, invalid field); one-line reason
+ *   401  missing or wrong bearer token
+ *   404/405  other paths / methods
+ *   413  body above the limit, compressed or decompressed
+ *   415  content type or content encoding not supported
+ *   503  Postgres unavailable, slow or out of connections, or too many requests in flight;
+ *        always with Retry-After (OTLP senders retry 429/502/503/504 and drop on anything else)
+ *   500  only for a bug in the sink itself
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createGunzip } from 'node:zlib';
+import type { Pool } from 'pg';
+import {
+  PayloadError,
+  assertExactInt64Decoding,
+  decodeExportLogsRequest,
+  encodeExportLogsResponse,
+  encodeRpcStatus,
+  type Format,
+} from './otlp';
+import { AuditStore } from './store';
+import { UnavailableError, errorLine } from './errors';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 4320;
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export interface ReceiverOptions {
+  pool: Pool;
+  /** Bearer token; `null` disables authentication (must be explicit). */
+  token: string | null;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Limit for the body, applied both to the bytes received and to the decompressed bytes. */
+  maxBodyBytes?: number;
+  /** Seconds announced in Retry-After on 503 (default 5). */
+  retryAfterSeconds?: number;
+  /** Requests processed at once; more get 503 (default 32). Bounds memory: each may hold maxBodyBytes. */
+  maxConcurrentRequests?: number;
+  tls?: { certFile: string; keyFile: string };
+  /** One-line log sink (default: stderr). */
+  log?: (line: string) => void;
+}
+
+export interface ReceiverStats {
+  requests: number;
+  /** Log records seen in accepted requests. */
+  logRecords: number;
+  /** Audit rows written. */
+  stored: number;
+  /** Audit records already stored (replays). */
+  duplicates: number;
+  /** Records of other event names, accepted and not stored. */
+  ignored: number;
+  /** Audit records refused via partial success (retired month). */
+  rejected: number;
+  /** Responses by status code. */
+  byStatus: Record<number, number>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The client went away while we read its body: there is nobody to answer. */
+class ClientGone extends Error {}
+
+export class AuditReceiver {
+  readonly stats: ReceiverStats = { requests: 0, logRecords: 0, stored: 0, duplicates: 0, ignored: 0, rejected: 0, byStatus: {} };
+  private readonly server: Server;
+  private readonly store: AuditStore;
+  private readonly tokenDigest: Buffer | null;
+  private readonly maxBody: number;
+  private readonly retryAfter: string;
+  private readonly maxConcurrent: number;
+  private readonly log: (line: string) => void;
+  private inflight = 0;
+  private readonly idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly opts: ReceiverOptions) {
+    assertExactInt64Decoding();
+    if (opts.token === '') throw new Error('the bearer token must not be empty');
+    this.tokenDigest = opts.token === null ? null : digest(opts.token);
+    this.store = new AuditStore(opts.pool);
+    this.maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.retryAfter = String(opts.retryAfterSeconds ?? 5);
+    this.maxConcurrent = opts.maxConcurrentRequests ?? 32;
+    this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res).catch((err) => {
+        // Last resort: never let a request take the process down.
+        this.log(`audit-sink: internal error: ${errorLine(err)}`);
+        if (!res.headersSent) this.send(res, 500, null, 'internal error');
+        else res.destroy();
+      });
+    };
+    this.server = opts.tls
+      ? createHttpsServer({ cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) }, handler)
+      : createHttpServer(handler);
+    this.server.requestTimeout = 120_000;
+    this.server.headersTimeout = 30_000;
+    this.server.on('clientError', (err, socket) => {
+      if (!socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const timeout = (err as { code?: string }).code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      const text = timeout ? 'request timed out\n' : 'malformed HTTP request\n';
+      socket.end(
+        `HTTP/1.1 ${timeout ? '408 Request Timeout' : '400 Bad Request'}\r\nConnection: close\r\n` +
+          `Content-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
+      );
+    });
+  }
+
+  /** Start listening; resolves with the bound address. */
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port ?? DEFAULT_PORT, this.opts.host ?? DEFAULT_HOST, () => {
+        this.server.removeListener('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  get url(): string {
+    const a = this.server.address() as AddressInfo;
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    return `${this.opts.tls ? 'https' : 'http'}://${host}:${a.port}/v1/logs`;
+  }
+
+  /**
+   * Stop accepting, let requests in flight finish (their COMMIT included), at most
+   * `graceMs`; then close every connection. Does not end the pool.
+   */
+  async close(graceMs = 30_000): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    if (this.inflight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.stats.requests++;
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      this.send(res, req.method === 'GET' || req.method === 'HEAD' ? 200 : 405, null, 'ok');
+      return;
+    }
+    if (path !== '/v1/logs') return this.reject(req, res, 404, null, `no such endpoint ${path}; OTLP logs go to POST /v1/logs`);
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return this.reject(req, res, 405, null, `method ${req.method} not allowed; use POST`);
+    }
+    const format = contentFormat(req.headers['content-type']);
+    if (!this.authorized(req.headers.authorization)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="domain-otel-audit"');
+      return this.reject(req, res, 401, format, 'missing or invalid bearer token');
+    }
+    if (format === null) {
+      return this.reject(req, res, 415, null,
+        `unsupported content type ${JSON.stringify(req.headers['content-type'] ?? '')}; expected application/x-protobuf or application/json`);
+    }
+    const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== '') {
+      return this.reject(req, res, 415, format, `unsupported content encoding ${JSON.stringify(encoding)}; expected gzip or identity`);
+    }
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > this.maxBody) {
+      return this.reject(req, res, 413, format, `body of ${declared} bytes exceeds the limit of ${this.maxBody} bytes`);
+    }
+    if (this.inflight >= this.maxConcurrent) {
+      res.setHeader('Retry-After', this.retryAfter);
+      return this.reject(req, res, 503, format, `too many requests in flight (${this.maxConcurrent}); retry later`);
+    }
+
+    this.inflight++;
+    try {
+      await this.process(req, res, format, encoding === 'gzip');
+    } finally {
+      this.inflight--;
+      if (this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private async process(req: IncomingMessage, res: ServerResponse, format: Format, gzip: boolean): Promise<void> {
+    let body: Buffer;
+    try {
+      body = await readBody(req, this.maxBody, gzip);
+    } catch (err) {
+      if (err instanceof ClientGone) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof HttpError) return this.reject(req, res, err.status, format, err.message);
+      throw err;
+    }
+
+    const receivedAt = new Date();
+    let decoded;
+    try {
+      decoded = decodeExportLogsRequest(body, format, { receivedUnixNano: BigInt(receivedAt.getTime()) * 1_000_000n });
+    } catch (err) {
+      if (err instanceof PayloadError) return this.reject(req, res, 400, format, err.message);
+      if (err instanceof RangeError) return this.reject(req, res, 400, format, `invalid payload: ${errorLine(err)}`); // e.g. stack exhausted by nesting
+      throw err;
+    }
+
+    let inserted;
+    try {
+      inserted = await this.store.insert(decoded.audit, receivedAt);
+    } catch (err) {
+      if (err instanceof UnavailableError) {
+        this.log(`audit-sink: 503 (${decoded.audit.length} audit records not stored, sender should retry): ${err.message}`);
+        res.setHeader('Retry-After', this.retryAfter);
+        return this.reject(req, res, 503, format, 'audit store unavailable, retry later');
+      }
+      this.log(`audit-sink: 500 storing ${decoded.audit.length} audit records: ${errorLine(err)}`);
+      return this.reject(req, res, 500, format, 'internal error while storing audit records');
+    }
+
+    this.stats.logRecords += decoded.total;
+    this.stats.ignored += decoded.ignored;
+    this.stats.stored += inserted.inserted;
+    this.stats.duplicates += inserted.duplicates;
+    this.stats.rejected += inserted.rejected;
+    const partial = inserted.rejected > 0
+      ? { rejectedLogRecords: inserted.rejected, errorMessage: inserted.rejectedReason ?? 'rejected' }
+      : undefined;
+    this.count(200);
+    res.writeHead(200, { 'Content-Type': contentTypeOf(format) });
+    res.end(encodeExportLogsResponse(format, partial));
+  }
+
+  private authorized(header: string | undefined): boolean {
+    if (this.tokenDigest === null) return true;
+    if (typeof header !== 'string') return false;
+    const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+    if (!m) return false;
+    // Compare fixed-length digests so neither content nor length leaks through timing.
+    return timingSafeEqual(digest(m[1]!), this.tokenDigest);
+  }
+
+  private reject(req: IncomingMessage, res: ServerResponse, status: number, format: Format | null, reason: string): void {
+    // Requests we answer without reading: close the connection rather than drain an unbounded body.
+    if (!req.complete) res.setHeader('Connection', 'close');
+    this.send(res, status, format, reason);
+    if (!req.complete) req.resume();
+  }
+
+  private send(res: ServerResponse, status: number, format: Format | null, reason: string): void {
+    this.count(status);
+    const line = reason.replace(/[\r\n]+/g, ' ');
+    let body: Buffer;
+    if (format === null || status === 200) {
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      body = Buffer.from(line + '\n');
+    } else {
+      res.setHeader('Content-Type', contentTypeOf(format));
+      body = encodeRpcStatus(format, grpcCode(status), line);
+    }
+    res.setHeader('Content-Length', body.length);
+    res.writeHead(status);
+    res.end(body);
+  }
+
+  private count(status: number): void {
+    this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
+  }
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+function contentFormat(header: string | undefined): Format | null {
+  if (!header) return null;
+  const type = header.split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
+  if (type === 'application/json') return 'json';
+  return null;
+}
+
+function contentTypeOf(format: Format): string {
+  return format === 'json' ? 'application/json' : 'application/x-protobuf';
+}
+
+/** google.rpc.Code for an HTTP status, as OTLP/HTTP maps them. */
+function grpcCode(status: number): number {
+  switch (status) {
+    case 400: return 3; // INVALID_ARGUMENT
+    case 401: return 16; // UNAUTHENTICATED
+    case 404: return 5; // NOT_FOUND
+    case 413: return 8; // RESOURCE_EXHAUSTED
+    case 415: return 3;
+    case 503: return 14; // UNAVAILABLE
+    default: return 13; // INTERNAL
+  }
+}
+
+/**
+ * Read the body, inflating gzip on the fly. Both the received bytes and the inflated bytes
+ * are capped, so a gzip bomb is stopped after `max` bytes of output, not after inflating.
+ */
+function readBody(req: IncomingMessage, max: number, gzip: boolean): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let raw = 0;
+    let size = 0;
+    let settled = false;
+    const gunzip = gzip ? createGunzip() : null;
+
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      req.removeListener('data', onRaw);
+      if (gunzip) {
+        gunzip.removeAllListeners('data');
+        gunzip.on('error', () => {});
+        gunzip.destroy();
+      }
+      reject(err);
+    };
+    const done = () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > max) {
+        fail(new HttpError(413, gzip
+          ? `decompressed body exceeds the limit of ${max} bytes`
+          : `body exceeds the limit of ${max} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onRaw = (chunk: Buffer) => {
+      if (settled) return;
+      raw += chunk.length;
+      if (raw > max) {
+        fail(new HttpError(413, `body exceeds the limit of ${max} bytes`));
+        return;
+      }
+      if (gunzip) {
+        if (!gunzip.write(chunk)) {
+          req.pause();
+          gunzip.once('drain', () => req.resume());
+        }
+      } else {
+        onData(chunk);
+      }
+    };
+
+    req.on('data', onRaw);
+    req.on('error', () => fail(new ClientGone('request error')));
+    req.on('aborted', () => fail(new ClientGone('request aborted')));
+    req.on('close', () => {
+      if (!req.complete) fail(new ClientGone('connection closed before the body was complete'));
+    });
+    if (gunzip) {
+      gunzip.on('data', onData);
+      gunzip.on('error', (err) => fail(new HttpError(400, `invalid gzip body: ${errorLine(err)}`)));
+      gunzip.on('end', done);
+      req.on('end', () => gunzip.end());
+    } else {
+      req.on('end', done);
+    }
+  });
+}

@@ -1,0 +1,215 @@
+/**
+ * `domain-otel-audit verify`: recompute every chain and report the first broken link.
+ *
+ * For each chain (monthly partition) rows are read in seq order and checked:
+ *   - seq is 1, 2, 3, … without gaps            (a row deleted or inserted out of band)
+ *   - prev_hash = row_hash of the previous row (genesis hash for seq 1)
+ *   - content_hash = hash of the row's content   (a column or the record altered)
+ *   - row_hash = hash(chain, seq, prev_hash, content_hash)
+ *   - time = ns_to_timestamptz(time_unix_nano)  (the derived time column altered)
+ * and every chain ever created is either present or recorded as retired.
+ * Truncating the newest rows of a chain cannot be seen from inside the database: keep the
+ * heads printed by verify somewhere else and compare (`--expect-head`).
+ */
+import type { Pool } from 'pg';
+import { contentHash, genesisHash, rowHash } from './chain';
+import { SCHEMA } from './store';
+import { quoteIdent } from './migrate';
+
+export interface ChainReport {
+  chain: string;
+  status: 'ok' | 'broken' | 'missing' | 'retired';
+  rows: number;
+  headSeq: string;
+  /** hex row_hash of the last row ('' for an empty chain). */
+  headHash: string;
+}
+
+export interface Problem {
+  chain: string;
+  seq?: string;
+  uid?: string;
+  kind: 'content' | 'row_hash' | 'link' | 'gap' | 'time' | 'missing_partition' | 'head';
+  message: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  rows: number;
+  chains: ChainReport[];
+  /** First problem of each broken chain, in chain order. */
+  problems: Problem[];
+}
+
+export interface VerifyOptions {
+  /** Only these chains ('YYYY-MM'). */
+  chains?: string[];
+  /** Expected heads 'YYYY-MM' → { seq, hash hex }: detects rows removed from the end. */
+  expectHeads?: Map<string, { seq: string; hash: string }>;
+  pageSize?: number;
+  progress?: (line: string) => void;
+}
+
+interface VerifyRow {
+  seq: string;
+  uid: string;
+  uid_generated: boolean;
+  event_name: string;
+  time_unix_nano: string;
+  action: string | null;
+  outcome: string | null;
+  manager: string | null;
+  entity_id: string | null;
+  user_id: string | null;
+  tenant_id: string | null;
+  trace_id: string | null;
+  span_id: string | null;
+  service: string | null;
+  received_at: Date;
+  record: unknown;
+  content_hash: Buffer;
+  prev_hash: Buffer;
+  row_hash: Buffer;
+  time_ok: boolean;
+}
+
+export async function verify(pool: Pool, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  const progress = opts.progress ?? (() => {});
+  const pageSize = opts.pageSize ?? 2000;
+  const report: VerifyReport = { ok: true, rows: 0, chains: [], problems: [] };
+
+  const known = await pool.query<{ chain: string; partition_name: string; present: boolean; retired: boolean }>(
+    `SELECT c.chain, c.partition_name,
+            to_regclass(format('${SCHEMA}.%I', c.partition_name)) IS NOT NULL AS present,
+            EXISTS (SELECT 1 FROM ${SCHEMA}.retired_chains r WHERE r.chain = c.chain) AS retired
+       FROM ${SCHEMA}.chains c ORDER BY c.chain`,
+  );
+  // Partitions attached without a chains row (should not happen) are verified too.
+  const attached = await pool.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_inherits i
+       JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = '${SCHEMA}.records'::regclass ORDER BY 1`,
+  );
+  const chains = new Map(known.rows.map((r) => [r.chain, r]));
+  for (const { name } of attached.rows) {
+    const m = /^records_(\d{4})_(\d{2})$/.exec(name);
+    if (m && !chains.has(`${m[1]}-${m[2]}`)) {
+      chains.set(`${m[1]}-${m[2]}`, { chain: `${m[1]}-${m[2]}`, partition_name: name, present: true, retired: false });
+    }
+  }
+
+  for (const c of [...chains.values()].sort((a, b) => a.chain.localeCompare(b.chain))) {
+    if (opts.chains && !opts.chains.includes(c.chain)) continue;
+    const cr: ChainReport = { chain: c.chain, status: 'ok', rows: 0, headSeq: '0', headHash: '' };
+    report.chains.push(cr);
+    if (c.retired) {
+      cr.status = 'retired';
+      continue;
+    }
+    if (!c.present) {
+      cr.status = 'missing';
+      report.problems.push({ chain: c.chain, kind: 'missing_partition', message: `partition ${c.partition_name} is missing and was not retired` });
+      continue;
+    }
+    const problem = await verifyChain(pool, c.chain, c.partition_name, cr, pageSize, progress);
+    report.rows += cr.rows;
+    if (problem) {
+      cr.status = 'broken';
+      report.problems.push(problem);
+      continue;
+    }
+    const expected = opts.expectHeads?.get(c.chain);
+    if (expected && (BigInt(expected.seq) > BigInt(cr.headSeq) ||
+        (expected.seq === cr.headSeq && expected.hash.toLowerCase() !== cr.headHash))) {
+      cr.status = 'broken';
+      report.problems.push({
+        chain: c.chain,
+        kind: 'head',
+        message: `expected head seq ${expected.seq} hash ${expected.hash}, found seq ${cr.headSeq} hash ${cr.headHash || '(empty)'}`,
+      });
+    }
+  }
+  if (opts.expectHeads) {
+    for (const chain of opts.expectHeads.keys()) {
+      if (!chains.has(chain)) {
+        report.problems.push({ chain, kind: 'missing_partition', message: `chain ${chain} has an expected head but does not exist` });
+      }
+    }
+  }
+  report.ok = report.problems.length === 0;
+  return report;
+}
+
+async function verifyChain(
+  pool: Pool,
+  chain: string,
+  partition: string,
+  cr: ChainReport,
+  pageSize: number,
+  progress: (line: string) => void,
+): Promise<Problem | undefined> {
+  let prev: Buffer = genesisHash(chain);
+  let expectedSeq = 1n;
+  let lastSeq = '0';
+  const started = Date.now();
+  let lastReport = started;
+  for (;;) {
+    const page = await pool.query<VerifyRow>(
+      `SELECT seq::text AS seq, uid, uid_generated, event_name, time_unix_nano::text AS time_unix_nano,
+              action, outcome, manager, entity_id, user_id, tenant_id, trace_id, span_id, service,
+              received_at, record, content_hash, prev_hash, row_hash,
+              time = ${SCHEMA}.ns_to_timestamptz(time_unix_nano) AS time_ok
+         FROM ${SCHEMA}.${quoteIdent(partition)}
+        WHERE seq > $1 ORDER BY seq LIMIT $2`,
+      [lastSeq, pageSize],
+    );
+    for (const row of page.rows) {
+      const at = { chain, seq: row.seq, uid: row.uid };
+      if (BigInt(row.seq) !== expectedSeq) {
+        return { ...at, kind: 'gap', message: `expected seq ${expectedSeq}, found seq ${row.seq}: row(s) missing from the chain` };
+      }
+      if (!row.prev_hash.equals(prev)) {
+        return { ...at, kind: 'link', message: `prev_hash does not match the row_hash of seq ${expectedSeq - 1n} (previous row altered or replaced)` };
+      }
+      const content = contentHash({
+        uid: row.uid,
+        uid_generated: row.uid_generated,
+        event_name: row.event_name,
+        time_unix_nano: row.time_unix_nano,
+        action: row.action,
+        outcome: row.outcome,
+        manager: row.manager,
+        entity_id: row.entity_id,
+        user_id: row.user_id,
+        tenant_id: row.tenant_id,
+        trace_id: row.trace_id,
+        span_id: row.span_id,
+        service: row.service,
+        received_at: row.received_at.toISOString(),
+        record: row.record,
+      });
+      if (!content.equals(row.content_hash)) {
+        return { ...at, kind: 'content', message: 'content does not match content_hash (row altered)' };
+      }
+      const expectedRow = rowHash(chain, row.seq, row.prev_hash, row.content_hash);
+      if (!expectedRow.equals(row.row_hash)) {
+        return { ...at, kind: 'row_hash', message: 'row_hash does not match (hash columns altered)' };
+      }
+      if (!row.time_ok) {
+        return { ...at, kind: 'time', message: 'time column does not match time_unix_nano (row altered)' };
+      }
+      prev = row.row_hash;
+      expectedSeq++;
+      lastSeq = row.seq;
+      cr.rows++;
+      cr.headSeq = row.seq;
+      cr.headHash = row.row_hash.toString('hex');
+    }
+    if (Date.now() - lastReport > 2000) {
+      lastReport = Date.now();
+      progress(`verify: chain ${chain}: ${cr.rows} rows checked`);
+    }
+    if (page.rows.length < pageSize) break;
+  }
+  return undefined;
+}

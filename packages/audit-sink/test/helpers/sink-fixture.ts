@@ -1,0 +1,84 @@
+/**
+ * A migrated database in a throwaway cluster, a writer-role pool and a running receiver.
+ */
+import { Pool } from 'pg';
+import { AuditReceiver, createPool, migrate, type ReceiverOptions } from '../../src';
+import { startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres';
+
+export const TOKEN = 'test-token-0123456789';
+export const WRITER_LOGIN = 'audit_sink_writer';
+export const READER_LOGIN = 'audit_sink_reader';
+
+export interface SinkFixture {
+  pg: ThrowawayPostgres;
+  /** Connection string of the test database as superuser. */
+  adminUrl: string;
+  /** As the writer login (member of domain_otel_audit_writer only). */
+  writerUrl: string;
+  readerUrl: string;
+  admin: Pool;
+  writerPool: Pool;
+  receiver: AuditReceiver;
+  url: string;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+let dbCounter = 0;
+
+export async function startSink(
+  opts: { pg?: ThrowawayPostgres; receiver?: Partial<ReceiverOptions>; poolTimeoutMs?: number; poolSize?: number } = {},
+): Promise<SinkFixture> {
+  const pg = opts.pg ?? (await startThrowawayPostgres());
+  try {
+    return await setUp(pg, opts);
+  } catch (err) {
+    if (!opts.pg) await pg.destroy();
+    throw err;
+  }
+}
+
+async function setUp(
+  pg: ThrowawayPostgres,
+  opts: { pg?: ThrowawayPostgres; receiver?: Partial<ReceiverOptions>; poolTimeoutMs?: number; poolSize?: number },
+): Promise<SinkFixture> {
+  const db = `audit_${process.pid}_${++dbCounter}`;
+  const adminUrl = await pg.createDatabase(db);
+  const admin = new Pool({ connectionString: adminUrl, max: 3 });
+  admin.on('error', () => {});
+  await migrate(admin, { writerLogin: WRITER_LOGIN, readerLogin: READER_LOGIN });
+  const writerUrl = pg.connectionString(db, WRITER_LOGIN);
+  const readerUrl = pg.connectionString(db, READER_LOGIN);
+  const logs: string[] = [];
+  const writerPool = createPool(
+    { connectionString: writerUrl, max: opts.poolSize ?? 5, timeoutMs: opts.poolTimeoutMs ?? 3000 },
+    (l) => logs.push(l),
+  );
+  const receiver = new AuditReceiver({
+    pool: writerPool,
+    token: TOKEN,
+    host: '127.0.0.1',
+    port: 0,
+    retryAfterSeconds: 1,
+    log: (l) => logs.push(l),
+    ...opts.receiver,
+  });
+  await receiver.listen();
+  return {
+    pg,
+    adminUrl,
+    writerUrl,
+    readerUrl,
+    admin,
+    writerPool,
+    receiver,
+    url: receiver.url,
+    logs,
+    async close() {
+      await receiver.close().catch(() => {});
+      await writerPool.end().catch(() => {});
+      await admin.end().catch(() => {});
+      if (!opts.pg) await pg.destroy();
+    },
+  };
+}
