@@ -1,0 +1,218 @@
+// `npm run stack -- up|down|status`: the local backend stack on loopback — a throwaway
+// Postgres (initdb into .data/stack/postgres), the audit sink, Jaeger and the collector.
+// Each process logs to .data/stack/logs/<name>.log; `down` stops exactly what `up` started.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+const DATA = path.resolve(process.env.DOMAIN_OTEL_STACK_DIR ?? path.join(ROOT, '.data', 'stack'));
+const LOGS = path.join(DATA, 'logs');
+const STATE = path.join(DATA, 'state.json');
+
+export interface StackState {
+  token: string;
+  pgPort: number;
+  pgBin: string;
+  databaseUrl: string;
+  services: { name: string; pid: number; url: string; health: string }[];
+}
+
+/** The port plan of DESIGN §6 (all 127.0.0.1); Postgres takes a free port unless told. */
+const PORTS = {
+  collectorGrpc: 4317, collectorHttp: 4318, collectorHealth: 13133, collectorSelfMetrics: 8888, prometheus: 8889,
+  jaegerGrpc: 14317, jaegerHttp: 14318, jaegerQuery: 16686, jaegerQueryGrpc: 16685, jaegerHealth: 13134, sink: 4320,
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try { return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok; } catch { return false; }
+}
+
+async function waitHealthy(name: string, url: string, pid: number, ms = 60000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await healthy(url)) return;
+    if (!alive(pid)) throw new Error(`${name} exited during start-up; see ${path.join(LOGS, `${name}.log`)}`);
+    await sleep(250);
+  }
+  throw new Error(`${name} not healthy at ${url} after ${ms} ms; see ${path.join(LOGS, `${name}.log`)}`);
+}
+
+function buildBinary(script: string): string {
+  const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'go', script)], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return out.trim().split('\n').at(-1)!;
+}
+
+function startDetached(name: string, bin: string, args: string[], env: NodeJS.ProcessEnv): number {
+  const fd = openSync(path.join(LOGS, `${name}.log`), 'a');
+  const child = spawn(bin, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', fd, fd] });
+  child.unref();
+  if (child.pid === undefined) throw new Error(`could not start ${name} (${bin})`);
+  return child.pid;
+}
+
+function pgBinDir(): string {
+  for (const dir of [process.env.PG_BINDIR, ...(existsSync('/usr/lib/postgresql') ? execFileSync('ls', ['/usr/lib/postgresql']).toString().trim().split('\n').sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin`) : [])]) {
+    if (dir && existsSync(path.join(dir, 'initdb'))) return dir;
+  }
+  throw new Error('PostgreSQL server binaries not found: run scripts/setup/postgres.sh (or set PG_BINDIR)');
+}
+
+/** Postgres refuses to run as root: run its tools as the `postgres` OS user then. */
+function asPg(bin: string, args: string[]): string[] {
+  return process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--', bin, ...args] : [bin, ...args];
+}
+
+function pg(pgBin: string, tool: string, args: string[]): string {
+  const [cmd, ...rest] = asPg(path.join(pgBin, tool), args);
+  return execFileSync(cmd, rest, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function up(): Promise<void> {
+  const previous = readState();
+  if (previous && previous.services.some((s) => alive(s.pid))) {
+    console.log('the stack is already running:');
+    await status();
+    return;
+  }
+  for (const [what, port] of Object.entries(PORTS)) {
+    if (!(await portFree(port))) throw new Error(`port ${port} (${what}) on 127.0.0.1 is already in use: stop what holds it, or run \`npm run stack -- down\``);
+  }
+  mkdirSync(LOGS, { recursive: true });
+  console.log('building the collector and Jaeger (cached after the first time)…');
+  const otelcol = buildBinary('build-collector.sh');
+  const jaeger = buildBinary('build-jaeger.sh');
+
+  const pgBin = pgBinDir();
+  const pgData = path.join(DATA, 'postgres');
+  const pgPort = Number(process.env.DOMAIN_OTEL_STACK_PG_PORT ?? (await freePort()));
+  if (!(await portFree(pgPort))) throw new Error(`port ${pgPort} (postgres) on 127.0.0.1 is already in use`);
+  const root = process.getuid?.() === 0;
+  if (!existsSync(path.join(pgData, 'PG_VERSION'))) {
+    mkdirSync(pgData, { recursive: true });
+    if (root) chownRecursive(DATA, 'postgres');
+    pg(pgBin, 'initdb', ['-D', pgData, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions']);
+  }
+  if (root) chownRecursive(LOGS, 'postgres');
+  pg(pgBin, 'pg_ctl', ['-D', pgData, '-l', path.join(LOGS, 'postgres.log'), '-w', '-o', `-p ${pgPort} -c listen_addresses=127.0.0.1 -k ${pgData}`, 'start']);
+  const pgPid = Number(readFileSync(path.join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const admin = `postgres://postgres@127.0.0.1:${pgPort}`;
+  try { pg(pgBin, 'createdb', ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'postgres', 'audit']); } catch { /* exists */ }
+  const sinkCli = path.join(ROOT, 'packages/audit-sink/dist/cli.js');
+  execFileSync(process.execPath, [sinkCli, 'migrate', '--writer-login', 'audit_sink', '--reader-login', 'audit_reader'], {
+    env: { ...process.env, DOMAIN_OTEL_AUDIT_DATABASE_URL: `${admin}/audit` }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const token = previous?.token ?? randomBytes(24).toString('hex');
+  const databaseUrl = `postgres://audit_sink@127.0.0.1:${pgPort}/audit`;
+  const services: StackState['services'] = [
+    { name: 'postgres', pid: pgPid, url: `postgres://audit_reader@127.0.0.1:${pgPort}/audit`, health: '' },
+  ];
+  const save = () => writeState({ token, pgPort, pgBin, databaseUrl, services });
+  save();
+
+  const sinkPid = startDetached('audit-sink', process.execPath, [sinkCli, 'serve'], {
+    ...process.env, DOMAIN_OTEL_AUDIT_DATABASE_URL: databaseUrl, DOMAIN_OTEL_AUDIT_SINK_TOKEN: token, DOMAIN_OTEL_AUDIT_SINK_PORT: String(PORTS.sink),
+  });
+  services.push({ name: 'audit-sink', pid: sinkPid, url: `http://127.0.0.1:${PORTS.sink}/v1/logs`, health: `http://127.0.0.1:${PORTS.sink}/healthz` });
+  save();
+  const jaegerPid = startDetached('jaeger', jaeger, ['--config', path.join(ROOT, 'collector-config/jaeger.yaml')], process.env);
+  services.push({ name: 'jaeger', pid: jaegerPid, url: `http://127.0.0.1:${PORTS.jaegerQuery}/api/traces`, health: `http://127.0.0.1:${PORTS.jaegerHealth}/status` });
+  save();
+  const collectorPid = startDetached('collector', otelcol, ['--config', path.join(ROOT, 'collector-config/otelcol.yaml')], {
+    ...process.env,
+    DOMAIN_OTEL_AUDIT_SINK_TOKEN: token,
+    DOMAIN_OTEL_COLLECTOR_DATA: path.join(DATA, 'collector'),
+    DOMAIN_OTEL_COLLECTOR_FILES: path.join(DATA, 'telemetry'),
+  });
+  services.push({ name: 'collector', pid: collectorPid, url: `http://127.0.0.1:${PORTS.collectorHttp} (OTLP/HTTP), 127.0.0.1:${PORTS.collectorGrpc} (gRPC); metrics http://127.0.0.1:${PORTS.prometheus}/metrics`, health: `http://127.0.0.1:${PORTS.collectorHealth}/` });
+  save();
+  for (const s of services.filter((s) => s.health)) await waitHealthy(s.name, s.health, s.pid);
+  await status();
+  console.log(`\nsend telemetry with OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:${PORTS.collectorHttp}`);
+  console.log(`files: ${path.join(DATA, 'telemetry')}/{traces,logs,metrics}.ndjson; logs: ${LOGS}`);
+}
+
+async function down(): Promise<void> {
+  const state = readState();
+  if (!state) { console.log('nothing to stop (no stack state)'); return; }
+  for (const s of [...state.services].reverse()) {
+    if (s.name === 'postgres') {
+      try { pg(state.pgBin, 'pg_ctl', ['-D', path.join(DATA, 'postgres'), '-m', 'fast', '-w', 'stop']); } catch { /* already stopped */ }
+      console.log(`stopped postgres (pid ${s.pid})`);
+      continue;
+    }
+    if (!alive(s.pid)) continue;
+    process.kill(s.pid, 'SIGTERM');
+    for (let i = 0; i < 60 && alive(s.pid); i++) await sleep(250);
+    if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
+    console.log(`stopped ${s.name} (pid ${s.pid})`);
+  }
+  writeState({ ...state, services: [] });
+}
+
+async function status(): Promise<void> {
+  const state = readState();
+  if (!state || state.services.length === 0) { console.log('the stack is not running'); return; }
+  const rows = await Promise.all(state.services.map(async (s) => ({
+    service: s.name, pid: s.pid,
+    state: !alive(s.pid) ? 'stopped' : s.health === '' || (await healthy(s.health)) ? 'running' : 'unhealthy',
+    where: s.url,
+  })));
+  console.table(rows);
+}
+
+export function readState(): StackState | undefined {
+  try { return JSON.parse(readFileSync(STATE, 'utf8')) as StackState; } catch { return undefined; }
+}
+
+function writeState(state: StackState): void {
+  mkdirSync(DATA, { recursive: true });
+  writeFileSync(STATE, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+function chownRecursive(dir: string, user: string): void {
+  execFileSync('chown', ['-R', user, dir]);
+  void chownSync;
+}
+
+async function main(): Promise<void> {
+  const cmd = process.argv[2];
+  if (cmd === 'up') await up();
+  else if (cmd === 'down') await down();
+  else if (cmd === 'status') await status();
+  else if (cmd === 'reset') { await down(); rmSync(DATA, { recursive: true, force: true }); console.log(`removed ${DATA}`); }
+  else throw new Error(`unknown command ${JSON.stringify(cmd ?? '')}: expected up, down, status or reset`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(`stack: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}
+void os;
