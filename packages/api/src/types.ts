@@ -148,5 +148,17 @@ export interface TracedContext<M> {
    * synchronously (returned or threw).
    */
   async?: boolean;
+  /** authz: the reason for the outcome (`domain.audit.reason`). */
+  reason?: string;
+  /** authz: the permission expressions that matched (`domain.audit.permissions`). */
+  permissions?: string[];
+  /** rule: the per-condition trace (`domain.rule.conditions`). */
+  conditions?: unknown;
+  /**
+   * rule: `false` when the traced function reports each rule itself through
+   * `ruleEvaluated()` (as the json-rules-engine adapter does), so the run span gets
+   * no evaluation event of its own.
+   */
+  emitEvaluation?: boolean;
   [extra: string]: unknown;
 }

@@ -48,6 +48,9 @@ const ours: Record<string, Factory> = {
     awaitAuditDelivery: context.awaitAuditDelivery,
     contextStorage: context.contextStorage,
   }),
+  casl: () => new (require('@domain-otel/instrumentation-casl') as typeof import('@domain-otel/instrumentation-casl')).CaslInstrumentation(),
+  'json-rules-engine': () => new (require('@domain-otel/instrumentation-json-rules-engine') as typeof import('@domain-otel/instrumentation-json-rules-engine')).JsonRulesEngineInstrumentation(),
+  'lru-cache': () => new (require('@domain-otel/instrumentation-lru-cache') as typeof import('@domain-otel/instrumentation-lru-cache')).LruCacheInstrumentation(),
 };
 
 export function knownInstrumentationNames(): string[] {
