@@ -1,84 +1,184 @@
-// `npm run demo` (until the full stack lands): the quickstart service under
-// `node --require @domain-otel/node/register`, a scripted workload, and what arrived at a
-// local OTLP receiver, printed as a trace waterfall and tables.
+// `npm run demo`: the whole product in one go. Starts the local stack (Postgres + audit sink,
+// Jaeger, the collector), runs the quickstart service under
+// `node --require @domain-otel/node/register`, drives a scripted workload over HTTP, then
+// reads every backend back and prints what it holds next to what was sent.
+//   --keep   leave everything running until Ctrl-C
+//   --ci     no progress bar; exit 1 when a backend holds other numbers than were sent
+//   --json   also print the summary as one JSON line (for tests)
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { OtlpReceiver } from '../test/helpers/otlp-receiver';
-import type { ReceivedSpan } from '../test/helpers/otlp-receiver';
+import { Client } from 'pg';
+import { down, readState, STACK_DIR, up } from './stack';
+import { fetchTrace, waterfall } from './trace-view';
 
-const root = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..');
+const args = new Set(process.argv.slice(2));
+const ci = args.has('--ci') || !process.stdout.isTTY;
+const SERVICE = `orders-demo-${Date.now().toString(36)}`;
+const COLLECTOR = 'http://127.0.0.1:4318';
+const JAEGER = 'http://127.0.0.1:16686';
 
-async function main(): Promise<void> {
-  const receiver = await new OtlpReceiver().start();
-  console.log(`OTLP receiver on ${receiver.httpUrl} (http/protobuf)`);
-  const app = spawn(process.execPath, ['--require', '@domain-otel/node/register', 'examples/quickstart/app.cjs'], {
-    cwd: root,
-    env: { ...process.env, OTEL_SERVICE_NAME: 'quickstart-orders', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpUrl, OTEL_LOG_LEVEL: 'info', OTEL_METRIC_EXPORT_INTERVAL: '1000' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+interface Step { method: string; url: string; user?: string; body?: unknown }
+
+/** The workload: creates, approvals that pass and fail the rule, allowed and denied deletes, anonymous calls. */
+function workload(): Step[] {
+  const steps: Step[] = [];
+  for (let i = 1; i <= 8; i++) steps.push({ method: 'POST', url: '/orders', user: '42', body: { total: i * 150, card: '4111111111111111' } });
+  for (let i = 1; i <= 8; i++) steps.push({ method: 'POST', url: `/orders/${i}/approve`, user: i % 3 === 0 ? '7' : '42' });
+  for (let i = 1; i <= 4; i++) steps.push({ method: 'DELETE', url: `/orders/${i}`, user: i % 2 === 0 ? '42' : '7' });
+  steps.push({ method: 'POST', url: '/orders', body: { total: 1 } }, { method: 'DELETE', url: '/orders/8' });
+  return steps;
+}
+
+function progress(done: number, total: number): void {
+  if (ci) return;
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stdout.write(`\r  workload [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+  if (done === total) process.stdout.write('\n');
+}
+
+async function startService(): Promise<{ child: ChildProcess; port: number; logFile: string }> {
+  const logFile = path.join(STACK_DIR, 'logs', `${SERVICE}.log`);
+  const { openSync } = await import('node:fs');
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['--require', '@domain-otel/node/register', 'examples/quickstart/app.cjs'], {
+    cwd: ROOT,
+    env: { ...process.env, OTEL_SERVICE_NAME: SERVICE, OTEL_EXPORTER_OTLP_ENDPOINT: COLLECTOR, OTEL_METRIC_EXPORT_INTERVAL: '1000', OTEL_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', fd],
   });
   const port = await new Promise<number>((resolve, reject) => {
-    app.stdout.on('data', (d: Buffer) => { const m = /listening on (\d+)/.exec(d.toString()); if (m) resolve(Number(m[1])); });
-    app.on('exit', (code) => reject(new Error(`the service exited early (${code})`)));
+    child.stdout!.on('data', (d: Buffer) => { const m = /listening on (\d+)/.exec(d.toString()); if (m) resolve(Number(m[1])); });
+    child.once('exit', (code) => reject(new Error(`the service exited during start-up (${code}); see ${logFile}`)));
   });
-  const call = async (method: string, url: string, user: string | undefined, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${port}${url}`, {
-      method, body: body ? JSON.stringify(body) : undefined,
-      headers: { 'content-type': 'application/json', 'x-request-id': `demo-${method}-${url}`, ...(user ? { 'x-user-id': user } : {}) },
-    });
-    console.log(`  ${method.padEnd(6)} ${url.padEnd(22)} as ${(user ?? 'anonymous').padEnd(9)} → ${res.status}`);
-    return res;
-  };
-  console.log('\nworkload:');
-  await call('POST', '/orders', '42', { total: 120, card: '4111111111111111' });
-  await call('POST', '/orders', '42', { total: 5000 });
-  await call('POST', '/orders/1/approve', '42');
-  await call('POST', '/orders/2/approve', '42');
-  await call('DELETE', '/orders/1', '7');
-  await call('POST', '/orders', undefined, { total: 1 });
-  await call('DELETE', '/orders/2', '42');
-  app.kill('SIGTERM');
-  await new Promise((r) => app.on('exit', r));
-
-  const approve = receiver.spans.find((s) => s.name === 'update orders');
-  if (approve) {
-    console.log(`\ntrace ${approve.traceId} (POST /orders/1/approve):`);
-    printWaterfall(receiver.spans.filter((s) => s.traceId === approve.traceId));
-  }
-  console.log('\nlog events received:');
-  const byEvent = new Map<string, number>();
-  for (const l of receiver.logs) byEvent.set(l.eventName || '(plain log)', (byEvent.get(l.eventName || '(plain log)') ?? 0) + 1);
-  for (const [name, n] of byEvent) console.log(`  ${name.padEnd(28)} ${n}`);
-  const denied = receiver.logs.filter((l) => l.attributes['domain.audit.outcome'] === 'denied');
-  for (const d of denied) console.log(`  denied: ${String(d.body)}`);
-  const created = receiver.logs.find((l) => l.eventName === 'domain.manager.mutation' && l.attributes['domain.mutation.action'] === 'create');
-  if (created) console.log(`  create changes (secrets redacted): ${JSON.stringify(created.attributes['domain.mutation.changes'])}`);
-  console.log('\nmetrics received:');
-  for (const name of [...new Set(receiver.metrics.map((m) => m.name))].filter((n) => n.startsWith('domain.'))) {
-    const last = new Map<string, unknown>();
-    for (const p of receiver.metricPoints(name)) last.set(JSON.stringify(p.attributes), p.value);
-    for (const [attrs, value] of last) console.log(`  ${name} ${attrs} ${JSON.stringify(value)}`);
-  }
-  console.log(`\ntotals: ${receiver.spans.length} spans, ${receiver.logs.length} log records, ${receiver.metrics.length} metric series exports`);
-  await receiver.stop();
+  return { child, port, logFile };
 }
 
-function printWaterfall(spans: ReceivedSpan[]): void {
-  const children = new Map<string, ReceivedSpan[]>();
-  const ids = new Set(spans.map((s) => s.spanId));
-  for (const s of spans) {
-    const parent = ids.has(s.parentSpanId) ? s.parentSpanId : '';
-    children.set(parent, [...(children.get(parent) ?? []), s]);
+async function poll<T>(fn: () => Promise<T | undefined>, ms = 30000): Promise<T | undefined> {
+  const deadline = Date.now() + ms;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await fn().catch(() => undefined);
+    if (last !== undefined) return last;
+    await new Promise((r) => setTimeout(r, 500));
   }
-  const walk = (parent: string, depth: number) => {
-    for (const s of children.get(parent) ?? []) {
-      console.log(`  ${'  '.repeat(depth)}${s.name}`);
-      walk(s.spanId, depth + 1);
+  return last;
+}
+
+function countNdjsonEvents(): Record<string, number> {
+  const file = path.join(STACK_DIR, 'telemetry', 'logs.ndjson');
+  const counts: Record<string, number> = {};
+  if (!existsSync(file)) return counts;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.includes(SERVICE)) continue;
+    const req = JSON.parse(line) as { resourceLogs?: { resource?: { attributes?: { key: string; value: { stringValue?: string } }[] }; scopeLogs?: { logRecords?: { eventName?: string }[] }[] }[] };
+    for (const rl of req.resourceLogs ?? []) {
+      if (!rl.resource?.attributes?.some((a) => a.key === 'service.name' && a.value.stringValue === SERVICE)) continue;
+      for (const sl of rl.scopeLogs ?? []) for (const r of sl.logRecords ?? []) if (r.eventName) counts[r.eventName] = (counts[r.eventName] ?? 0) + 1;
     }
-  };
-  walk('', 0);
+  }
+  return counts;
 }
 
-main().catch((err) => {
-  console.error(err);
+async function main(): Promise<void> {
+  console.log('starting the stack (Postgres + audit sink, Jaeger, collector)…');
+  await up();
+  const state = readState()!;
+  const service = await startService();
+  console.log(`\nservice ${SERVICE} on http://127.0.0.1:${service.port}, preloaded with @domain-otel/node/register`);
+
+  const steps = workload();
+  const sent = { requests: 0, decisions: 0, denied: 0, mutations: 0, rules: 0, cache: 0 };
+  for (const [i, s] of steps.entries()) {
+    const res = await fetch(`http://127.0.0.1:${service.port}${s.url}`, {
+      method: s.method, body: s.body ? JSON.stringify(s.body) : undefined,
+      headers: { 'content-type': 'application/json', 'x-request-id': `${SERVICE}-${i}`, ...(s.user ? { 'x-user-id': s.user } : {}) },
+    });
+    await res.arrayBuffer();
+    sent.requests++;
+    if (res.status !== 404) sent.decisions++;
+    if (res.status === 403) sent.denied++;
+    if ([200, 201, 204].includes(res.status)) sent.mutations++;
+    if (s.url.endsWith('/approve') && (res.status === 200 || res.status === 422)) sent.rules++;
+    if (s.method === 'POST' && s.url === '/orders' && res.status === 201) sent.cache++;
+    progress(i + 1, steps.length);
+  }
+  const exited = new Promise((r) => service.child.once('exit', r));
+  service.child.kill('SIGTERM'); // the distribution flushes everything on SIGTERM
+  await exited;
+
+  const expectedAudit = sent.decisions + sent.mutations;
+  const pg = new Client({ connectionString: `postgres://audit_reader@127.0.0.1:${state.pgPort}/audit` });
+  await pg.connect();
+  const auditRows = (await poll(async () => {
+    const n = Number((await pg.query('SELECT count(*) FROM domain_otel_audit.records WHERE service = $1', [SERVICE])).rows[0].count);
+    return n >= expectedAudit ? n : undefined;
+  })) ?? Number((await pg.query('SELECT count(*) FROM domain_otel_audit.records WHERE service = $1', [SERVICE])).rows[0].count);
+  await pg.end();
+  const traces = (await poll(async () => {
+    const body = (await (await fetch(`${JAEGER}/api/traces?service=${SERVICE}&limit=1000&lookback=1h`)).json()) as { data: { traceID: string; spans: { operationName: string }[] }[] };
+    return body.data.length >= sent.requests ? body.data : undefined;
+  })) ?? ((await (await fetch(`${JAEGER}/api/traces?service=${SERVICE}&limit=1000&lookback=1h`)).json()) as { data: { traceID: string; spans: { operationName: string }[] }[] }).data;
+  const ndjson = (await poll(async () => {
+    const c = countNdjsonEvents();
+    return (c['domain.audit.decision'] ?? 0) >= sent.decisions ? c : undefined;
+  })) ?? countNdjsonEvents();
+  const prometheus = (await poll(async () => {
+    const text = await (await fetch('http://127.0.0.1:8889/metrics')).text();
+    const total = text.split('\n').filter((l) => l.startsWith('domain_audit_decisions_total{') && l.includes(`job="${SERVICE}"`))
+      .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+    return total >= sent.decisions ? total : undefined;
+  })) ?? 0;
+
+  const rows = [
+    { backend: 'Jaeger (traces for the service)', sent: sent.requests, holds: traces.length },
+    { backend: 'Postgres audit store (decisions + mutations)', sent: expectedAudit, holds: auditRows },
+    { backend: 'NDJSON file: domain.audit.decision', sent: sent.decisions, holds: ndjson['domain.audit.decision'] ?? 0 },
+    { backend: 'NDJSON file: domain.manager.mutation', sent: sent.mutations, holds: ndjson['domain.manager.mutation'] ?? 0 },
+    { backend: 'NDJSON file: domain.rule.evaluation', sent: sent.rules, holds: ndjson['domain.rule.evaluation'] ?? 0 },
+    { backend: 'NDJSON file: domain.cache.invalidation', sent: sent.cache, holds: ndjson['domain.cache.invalidation'] ?? 0 },
+    { backend: 'Prometheus: domain_audit_decisions_total', sent: sent.decisions, holds: prometheus },
+  ];
+  console.log(`\nworkload: ${sent.requests} requests, ${sent.decisions} authorization decisions (${sent.denied} denied), ${sent.mutations} mutations, ${sent.rules} rule runs, ${sent.cache} cache invalidations\n`);
+  console.table(rows.map((r) => ({ ...r, match: r.sent === r.holds ? 'yes' : 'NO' })));
+
+  const approve = traces.find((t) => t.spans.some((s) => s.operationName === 'update orders'));
+  if (approve) {
+    // the request's spans reach Jaeger in more than one batch: wait until the server span is there
+    const trace = await poll(async () => {
+      const t = await fetchTrace(approve.traceID, JAEGER);
+      return t.spans.some((s) => s.operationName.startsWith('POST /orders/:id/approve')) && t.spans.some((s) => s.operationName === 'update orders') ? t : undefined;
+    }, 10000) ?? await fetchTrace(approve.traceID, JAEGER);
+    console.log(`\none request's trace (${JAEGER}/trace/${approve.traceID}):`);
+    console.log(waterfall(trace).join('\n'));
+  }
+  const queryArgs = ['query', '--user', '7', '--since', '1h'];
+  console.log(`\n$ domain-otel-audit ${queryArgs.join(' ')}   (what did user 7 do?)`);
+  console.log(execFileSync(process.execPath, [path.join(ROOT, 'packages/audit-sink/dist/cli.js'), ...queryArgs], {
+    env: { ...process.env, DOMAIN_OTEL_AUDIT_DATABASE_URL: `postgres://audit_reader@127.0.0.1:${state.pgPort}/audit` }, encoding: 'utf8',
+  }).trim());
+  console.log(`\nfiles: ${path.join(STACK_DIR, 'telemetry')}/{traces,logs,metrics}.ndjson`);
+  console.log(`logs:  ${path.join(STACK_DIR, 'logs')} (service log: ${service.logFile})`);
+  console.log('Jaeger API: http://127.0.0.1:16686/api/traces?service=' + SERVICE + '  (UI: see docs/collector.md)');
+
+  const ok = rows.every((r) => r.sent === r.holds);
+  if (args.has('--json')) console.log(`DEMO-SUMMARY ${JSON.stringify({ service: SERVICE, sent, rows, ok })}`);
+  if (args.has('--keep')) {
+    console.log('\n--keep: the stack keeps running; Ctrl-C stops it.');
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  }
+  await down();
+  if (!ok) {
+    console.error('\ndemo: some backend holds other numbers than the workload sent (see the table)');
+    process.exit(1);
+  }
+}
+
+main().catch(async (err: unknown) => {
+  console.error(`demo: ${err instanceof Error ? err.message : String(err)}`);
+  await down().catch(() => {});
   process.exit(1);
 });

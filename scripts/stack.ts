@@ -13,6 +13,9 @@ const DATA = path.resolve(process.env.DOMAIN_OTEL_STACK_DIR ?? path.join(ROOT, '
 const LOGS = path.join(DATA, 'logs');
 const STATE = path.join(DATA, 'state.json');
 
+export const STACK_PORTS = () => PORTS;
+export const STACK_DIR = DATA;
+
 export interface StackState {
   token: string;
   pgPort: number;
@@ -93,7 +96,7 @@ function pg(pgBin: string, tool: string, args: string[]): string {
   return execFileSync(cmd, rest, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-async function up(): Promise<void> {
+export async function up(): Promise<void> {
   const previous = readState();
   if (previous && previous.services.some((s) => alive(s.pid))) {
     console.log('the stack is already running:');
@@ -157,7 +160,7 @@ async function up(): Promise<void> {
   console.log(`files: ${path.join(DATA, 'telemetry')}/{traces,logs,metrics}.ndjson; logs: ${LOGS}`);
 }
 
-async function down(): Promise<void> {
+export async function down(): Promise<void> {
   const state = readState();
   if (!state) { console.log('nothing to stop (no stack state)'); return; }
   for (const s of [...state.services].reverse()) {
@@ -175,7 +178,7 @@ async function down(): Promise<void> {
   writeState({ ...state, services: [] });
 }
 
-async function status(): Promise<void> {
+export async function status(): Promise<void> {
   const state = readState();
   if (!state || state.services.length === 0) { console.log('the stack is not running'); return; }
   const rows = await Promise.all(state.services.map(async (s) => ({
