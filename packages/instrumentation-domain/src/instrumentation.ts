@@ -35,6 +35,7 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
   declare private instruments: Instruments | undefined;
   declare private scopedTracer: Tracer | undefined;
   declare private scopedLogger: Logger | undefined;
+  declare private cachedRecorder: Recorder | undefined;
 
   constructor(config: DomainInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -46,12 +47,14 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
 
   protected override _updateMetricInstruments(): void {
     this.instruments = createInstruments(this.meter);
+    this.cachedRecorder = undefined;
   }
 
   override setConfig(config: DomainInstrumentationConfig = {}): void {
     const wasOn = (this.subscriptions?.length ?? 0) > 0;
     if (wasOn) this.disable();
     super.setConfig(config);
+    this.cachedRecorder = undefined;
     if (wasOn) this.enable();
   }
 
@@ -87,20 +90,23 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
     for (const unsubscribe of subs) unsubscribe();
   }
 
+  /** Built once per configuration: every event reuses it. */
   private recorder(): Recorder {
+    if (this.cachedRecorder) return this.cachedRecorder;
     const c = this._config;
     this.scopedTracer ??= trace.getTracerProvider().getTracer(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL });
     this.scopedLogger ??= logs.getLogger(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL });
     this.instruments ??= createInstruments(this.meter);
-    return {
+    this.cachedRecorder = {
       tracer: this.scopedTracer,
       logger: this.scopedLogger,
       instruments: this.instruments,
       level: c.auditLevel ?? 'changes',
-      isSecret: matcherFor(c.redact ?? []),
+      isSecret: createKeyMatcher(c.redact ?? []),
       maxCacheKeys: c.maxCacheKeys ?? 20,
       awaitAuditDelivery: c.awaitAuditDelivery,
     };
+    return this.cachedRecorder;
   }
 
   private subscribeTraced(kind: TracedKind, channel: typeof channels.mutation | typeof channels.authz | typeof channels.rule): Unsubscribe {
@@ -125,12 +131,6 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
       tc.unsubscribe(handlers as never);
     };
   }
-}
-
-let lastMatcher: { keys: readonly string[]; match: ReturnType<typeof createKeyMatcher> } | undefined;
-function matcherFor(keys: readonly string[]) {
-  if (lastMatcher?.keys !== keys) lastMatcher = { keys, match: createKeyMatcher(keys) };
-  return lastMatcher.match;
 }
 
 function subscribe<M>(channel: { subscribe(fn: (msg: unknown) => void): void; unsubscribe(fn: (msg: unknown) => void): unknown }, handler: (msg: M) => void): Unsubscribe {
