@@ -8,6 +8,7 @@ import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import { createContextManager } from './context';
+import { countingLogPipeline, countingSpanPipeline } from './counting';
 import {
   ATTR_DOMAIN_TELEMETRY_DROP_REASON, ATTR_DOMAIN_TELEMETRY_SIGNAL, EVENT_DOMAIN_AUDIT_DECISION, EVENT_DOMAIN_MANAGER_MUTATION,
   METRIC_DOMAIN_TELEMETRY_DROPPED, TELEMETRY_SIGNAL_VALUES,
@@ -96,7 +97,11 @@ function startSdk(config: DistroConfig, startedBy: StartedBy, configWarnings: st
 
   const spanProcessors: SpanProcessor[] = [];
   for (const name of config.exporters.traces) {
-    if (name === 'otlp') spanProcessors.push(new BatchSpanProcessor({ exporter: createSpanExporter(config.otlp.traces), ...config.spanBatch, exportTimeoutMillis: config.otlp.traces.timeoutMillis }));
+    if (name === 'otlp') {
+      spanProcessors.push(countingSpanPipeline(createSpanExporter(config.otlp.traces), config.spanBatch.maxQueueSize,
+        (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.TRACES, reason, n),
+        (exporter) => new BatchSpanProcessor({ exporter, ...config.spanBatch, exportTimeoutMillis: config.otlp.traces.timeoutMillis })));
+    }
     if (name === 'console') spanProcessors.push(new BatchSpanProcessor({ exporter: new ConsoleSpanExporter() }));
   }
 
@@ -116,7 +121,9 @@ function startSdk(config: DistroConfig, startedBy: StartedBy, configWarnings: st
     logProcessors.push(new FilteringLogRecordProcessor(audit, isAudit));
     for (const name of config.exporters.logs) {
       const inner = name === 'otlp'
-        ? new BatchLogRecordProcessor({ exporter: createLogExporter(config.otlp.logs), ...config.logBatch, exportTimeoutMillis: config.otlp.logs.timeoutMillis })
+        ? countingLogPipeline(createLogExporter(config.otlp.logs), config.logBatch.maxQueueSize,
+          (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.LOGS, reason, n),
+          (exporter) => new BatchLogRecordProcessor({ exporter, ...config.logBatch, exportTimeoutMillis: config.otlp.logs.timeoutMillis }))
         : new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() });
       logProcessors.push(new FilteringLogRecordProcessor(inner, (r) => !isAudit(r)));
     }

@@ -73,3 +73,4 @@ describe('records that cannot be delivered are counted, never silent', function 
     }
   });
 });
+
