@@ -158,6 +158,87 @@ async function throughput(strict) {
   row('peak memory, trivial app, --require register', 'bare node', `${ours.rss.toFixed(1)} MiB`, `${bare.rss.toFixed(1)} MiB`, ours.rss / bare.rss, 'added ≤ 20 MiB', addedMiB <= 20, `adds ${addedMiB.toFixed(1)} MiB`);
 }
 
+// 6. Heap after 1M events: no growth once collected (the mapping keeps nothing per event).
+if (typeof globalThis.gc === 'function') {
+  const leakInstr = new DomainInstrumentation({ contextStorage: storage });
+  leakInstr.setMeterProvider(meterProvider);
+  const n = quick ? 100_000 : 1_000_000;
+  const decision = { action: 'read', outcome: 'denied', manager: 'orders', entityId: 1 };
+  const burst = async (count) => {
+    for (let i = 0; i < count; i++) {
+      api.audit.decision({ ...decision, entityId: i });
+      if (i % 10_000 === 0) await new Promise((r) => setImmediate(r));
+    }
+  };
+  await burst(10_000); // warm up: instruments, caches, JIT
+  globalThis.gc(); globalThis.gc();
+  const before = process.memoryUsage().heapUsed;
+  await api.withActor(actor, () => burst(n));
+  globalThis.gc(); globalThis.gc();
+  const after = process.memoryUsage().heapUsed;
+  leakInstr.disable();
+  const growthMiB = (after - before) / 1048576;
+  row(`heap after ${n.toLocaleString('en')} events (after GC)`, 'heap before', `${(after / 1048576).toFixed(1)} MiB`, `${(before / 1048576).toFixed(1)} MiB`, after / before, 'no growth (< 1 MiB)', growthMiB < 1, `grew ${growthMiB.toFixed(2)} MiB`);
+} else {
+  console.warn('bench: run with --expose-gc for the heap row (npm run bench does)');
+}
+
+// 7. HTTP throughput: the same service with all domain telemetry, and with only the upstream
+// HTTP instrumentation (OTEL_NODE_ENABLED_INSTRUMENTATIONS=http). Loopback, keep-alive,
+// 32 concurrent connections, fixed duration; both export to a local OTLP endpoint that
+// answers 200 at once (what a healthy collector on the same host looks like to the app).
+{
+  const http = await import('node:http');
+  const otlp = http.createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()); });
+  await new Promise((r) => otlp.listen(0, '127.0.0.1', r));
+  const otlpUrl = `http://127.0.0.1:${otlp.address().port}`;
+  const durationMs = quick ? 2000 : 8000;
+  const measureService = async (enabled) => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--require', '@domain-otel/node/register', path.join(root, 'bench/fixtures/http-service.cjs')], {
+      cwd: root, stdio: ['ignore', 'pipe', 'ignore'],
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_LOG_LEVEL: 'none', OTEL_NODE_ENABLED_INSTRUMENTATIONS: enabled },
+    });
+    const port = await new Promise((resolve) => child.stdout.on('data', (d) => { const m = /listening on (\d+)/.exec(String(d)); if (m) resolve(Number(m[1])); }));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+    const latencies = [];
+    const one = () => new Promise((resolve, reject) => {
+      const t = performance.now();
+      http.request({ host: '127.0.0.1', port, method: 'POST', path: '/orders', agent }, (res) => { res.resume(); res.on('end', () => { latencies.push(performance.now() - t); resolve(); }); }).on('error', reject).end();
+    });
+    const run = async (ms) => { const end = performance.now() + ms; await Promise.all(Array.from({ length: 32 }, async () => { while (performance.now() < end) await one(); })); };
+    await run(500); // warm-up
+    latencies.length = 0;
+    const t0 = performance.now();
+    await run(durationMs);
+    const seconds = (performance.now() - t0) / 1000;
+    agent.destroy();
+    child.kill('SIGKILL');
+    latencies.sort((a, b) => a - b);
+    return { rps: latencies.length / seconds, p99: latencies[Math.floor(latencies.length * 0.99)] };
+  };
+  const base = await measureService('http');
+  const ours = await measureService('http,domain');
+  otlp.close();
+  const rpsRatio = ours.rps / base.rps;
+  const p99Ratio = ours.p99 / base.p99;
+  row('HTTP service throughput, all domain telemetry', 'only upstream HTTP instrumentation', `${ours.rps.toFixed(0)} req/s, p99 ${ours.p99.toFixed(2)} ms`, `${base.rps.toFixed(0)} req/s, p99 ${base.p99.toFixed(2)} ms`, rpsRatio, '≥ 0.95× req/s, p99 ≤ 1.1×', rpsRatio >= 0.95 && p99Ratio <= 1.1, `p99 ${p99Ratio.toFixed(2)}×`);
+}
+
+// 8. Audit sink ingest against a raw COPY of the same rows (packages/audit-sink/bench/ingest.ts).
+{
+  const records = quick ? 20000 : 100000;
+  const out = spawnSync(process.execPath, ['--import', 'tsx', 'packages/audit-sink/bench/ingest.ts', '--records', String(records), '--batch', '5000'], { cwd: root, encoding: 'utf8' });
+  const line = out.stdout.split('\n').find((l) => l.startsWith('{"bench":"audit-sink-ingest"'));
+  if (line) {
+    const r = JSON.parse(line);
+    const ratio = r.ratio_to_raw_copy['sink-http'];
+    row('audit sink ingest into Postgres (OTLP/HTTP → rows)', 'raw COPY of the same rows', `${r.records_per_s['sink-http']} rows/s`, `${r.records_per_s['raw-copy']} rows/s`, ratio, '≥ 0.5× and ≥ 50k rows/s', ratio >= 0.5 && r.records_per_s['sink-http'] >= 50000);
+  } else {
+    console.warn(`bench: the audit sink ingest bench did not report (needs Postgres server binaries): ${out.stderr.slice(-500)}`);
+  }
+}
+
 console.log(`\ndomain-otel benchmarks (Node ${process.version}, ${quick ? 'quick' : 'full'} run)\n`);
 console.table(rows.map((r) => ({ measure: r.measure, ours: r.ours, baseline: `${r.baseline}: ${r.baselineValue}`, ratio: `${r.ratio}×`, target: r.target, met: r.pass ? 'yes' : 'NO', note: r.note })));
 writeFileSync(path.join(root, 'bench/results.json'), `${JSON.stringify({ node: process.version, date: new Date().toISOString(), quick, rows }, null, 2)}\n`);
