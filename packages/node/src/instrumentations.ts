@@ -48,9 +48,14 @@ const ours: Record<string, Factory> = {
     awaitAuditDelivery: context.awaitAuditDelivery,
     contextStorage: context.contextStorage,
   }),
-  casl: () => new (require('@domain-otel/instrumentation-casl') as typeof import('@domain-otel/instrumentation-casl')).CaslInstrumentation(),
+  // A `manage all` rule is the superuser: its checks are recorded as bypassed, not granted.
+  casl: () => {
+    const casl = require('@domain-otel/instrumentation-casl') as typeof import('@domain-otel/instrumentation-casl');
+    return new casl.CaslInstrumentation({ bypass: casl.bypassWhenManageAll });
+  },
   'json-rules-engine': () => new (require('@domain-otel/instrumentation-json-rules-engine') as typeof import('@domain-otel/instrumentation-json-rules-engine')).JsonRulesEngineInstrumentation(),
   'lru-cache': () => new (require('@domain-otel/instrumentation-lru-cache') as typeof import('@domain-otel/instrumentation-lru-cache')).LruCacheInstrumentation(),
+  sequelize: () => new (require('@domain-otel/instrumentation-sequelize') as typeof import('@domain-otel/instrumentation-sequelize')).SequelizeInstrumentation(),
 };
 
 export function knownInstrumentationNames(): string[] {
