@@ -1,5 +1,5 @@
 // `npm run demo`: the whole product in one go. Starts the local stack (Postgres + audit sink,
-// Jaeger, the collector), runs the quickstart service under
+// Jaeger, the collector), runs examples/orders-service under
 // `node --require @domain-otel/node/register`, drives a scripted workload over HTTP, then
 // reads every backend back and prints what it holds next to what was sent.
 //   --keep   leave everything running until Ctrl-C
@@ -23,13 +23,29 @@ const JAEGER = 'http://127.0.0.1:16686';
 
 interface Step { method: string; url: string; user?: string; body?: unknown }
 
-/** The workload: creates, approvals that pass and fail the rule, allowed and denied deletes, anonymous calls. */
+const ADA = '42'; // admin (CASL `manage all`: recorded as bypassed)
+const BOB = '7'; // clerk at acme
+const EVE = '9'; // clerk at globex
+
+/**
+ * The workload: each change is preceded by the same user's list read, so the tenant's cached
+ * list exists and the change invalidates it. Covers granted, denied and bypassed decisions,
+ * creates, updates and deletes, rules that pass and fail, and anonymous calls.
+ */
 function workload(): Step[] {
+  const read = (user?: string): Step => ({ method: 'GET', url: '/orders', user });
   const steps: Step[] = [];
-  for (let i = 1; i <= 8; i++) steps.push({ method: 'POST', url: '/orders', user: '42', body: { total: i * 150, card: '4111111111111111' } });
-  for (let i = 1; i <= 8; i++) steps.push({ method: 'POST', url: `/orders/${i}/approve`, user: i % 3 === 0 ? '7' : '42' });
-  for (let i = 1; i <= 4; i++) steps.push({ method: 'DELETE', url: `/orders/${i}`, user: i % 2 === 0 ? '42' : '7' });
-  steps.push({ method: 'POST', url: '/orders', body: { total: 1 } }, { method: 'DELETE', url: '/orders/8' });
+  const change = (user: string, s: Omit<Step, 'user'>) => steps.push(read(user), { ...s, user });
+  for (const [total, customer] of [[100, 'ACME Anvils'], [400, 'ACME Rockets'], [2500, 'ACME Magnets'], [700, 'ACME Glue']] as const) {
+    change(BOB, { method: 'POST', url: '/orders', body: { customer, total, card: '4111111111111111' } });
+  }
+  change(EVE, { method: 'POST', url: '/orders/1/approve' }); // other tenant: denied
+  change(BOB, { method: 'POST', url: '/orders/1/approve' }); // both rules pass
+  change(BOB, { method: 'POST', url: '/orders/3/approve' }); // over the limit: rule fails
+  change(BOB, { method: 'DELETE', url: '/orders/2' }); // clerks cannot delete: denied
+  change(ADA, { method: 'DELETE', url: '/orders/2' }); // admin: bypassed
+  change(ADA, { method: 'POST', url: '/orders/4/approve' }); // admin: bypassed, rules pass
+  steps.push(read(), { method: 'POST', url: '/orders', body: { customer: 'nobody', total: 1 } }); // anonymous: denied
   return steps;
 }
 
@@ -41,13 +57,13 @@ function progress(done: number, total: number): void {
   if (done === total) process.stdout.write('\n');
 }
 
-async function startService(): Promise<{ child: ChildProcess; port: number; logFile: string }> {
+async function startService(databaseUrl: string): Promise<{ child: ChildProcess; port: number; logFile: string }> {
   const logFile = path.join(STACK_DIR, 'logs', `${SERVICE}.log`);
   const { openSync } = await import('node:fs');
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--require', '@domain-otel/node/register', 'examples/quickstart/app.cjs'], {
+  const child = spawn(process.execPath, ['--require', '@domain-otel/node/register', 'examples/orders-service/app.cjs'], {
     cwd: ROOT,
-    env: { ...process.env, OTEL_SERVICE_NAME: SERVICE, OTEL_EXPORTER_OTLP_ENDPOINT: COLLECTOR, OTEL_METRIC_EXPORT_INTERVAL: '1000', OTEL_LOG_LEVEL: 'info' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, OTEL_SERVICE_NAME: SERVICE, OTEL_EXPORTER_OTLP_ENDPOINT: COLLECTOR, OTEL_METRIC_EXPORT_INTERVAL: '1000', OTEL_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', fd],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -87,11 +103,16 @@ async function main(): Promise<void> {
   console.log('starting the stack (Postgres + audit sink, Jaeger, collector)…');
   await up();
   const state = readState()!;
-  const service = await startService();
+  const database = SERVICE.replace(/-/g, '_');
+  const admin = new Client({ connectionString: `postgres://postgres@127.0.0.1:${state.pgPort}/postgres` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  const service = await startService(`postgres://postgres@127.0.0.1:${state.pgPort}/${database}`);
   console.log(`\nservice ${SERVICE} on http://127.0.0.1:${service.port}, preloaded with @domain-otel/node/register`);
 
   const steps = workload();
-  const sent = { requests: 0, decisions: 0, denied: 0, mutations: 0, rules: 0, cache: 0 };
+  const sent = { requests: 0, decisions: 0, denied: 0, bypassed: 0, mutations: 0, rules: 0, cache: 0 };
   for (const [i, s] of steps.entries()) {
     const res = await fetch(`http://127.0.0.1:${service.port}${s.url}`, {
       method: s.method, body: s.body ? JSON.stringify(s.body) : undefined,
@@ -99,11 +120,13 @@ async function main(): Promise<void> {
     });
     await res.arrayBuffer();
     sent.requests++;
-    if (res.status !== 404) sent.decisions++;
+    if (res.status !== 404) sent.decisions++; // every route asks CASL exactly once
     if (res.status === 403) sent.denied++;
-    if ([200, 201, 204].includes(res.status)) sent.mutations++;
-    if (s.url.endsWith('/approve') && (res.status === 200 || res.status === 422)) sent.rules++;
-    if (s.method === 'POST' && s.url === '/orders' && res.status === 201) sent.cache++;
+    else if (s.user === ADA) sent.bypassed++;
+    const changed = s.method !== 'GET' && [200, 201, 204].includes(res.status);
+    if (changed) sent.mutations++;
+    if (changed) sent.cache++; // the same user's read just cached the tenant's list
+    if (s.url.endsWith('/approve') && (res.status === 200 || res.status === 422)) sent.rules += 2; // two rules per run
     progress(i + 1, steps.length);
   }
   const exited = new Promise((r) => service.child.once('exit', r));
@@ -117,11 +140,19 @@ async function main(): Promise<void> {
     const n = Number((await pg.query('SELECT count(*) FROM domain_otel_audit.records WHERE service = $1', [SERVICE])).rows[0].count);
     return n >= expectedAudit ? n : undefined;
   })) ?? Number((await pg.query('SELECT count(*) FROM domain_otel_audit.records WHERE service = $1', [SERVICE])).rows[0].count);
+  const outcome = async (o: string) => Number((await pg.query(
+    "SELECT count(*) FROM domain_otel_audit.records WHERE service = $1 AND event_name = 'domain.audit.decision' AND outcome = $2", [SERVICE, o])).rows[0].count);
+  const denied = await outcome('denied');
+  const bypassed = await outcome('bypassed');
   await pg.end();
+  // request traces: those with a server span (start-up work such as sequelize.sync() has its own traces)
+  type Trace = { traceID: string; spans: { operationName: string; tags: { key: string; value: unknown }[] }[] };
+  const requestTraces = async () => ((await (await fetch(`${JAEGER}/api/traces?service=${SERVICE}&limit=1000&lookback=1h`)).json()) as { data: Trace[] }).data
+    .filter((t) => t.spans.some((s) => s.tags.some((tag) => tag.key === 'span.kind' && tag.value === 'server')));
   const traces = (await poll(async () => {
-    const body = (await (await fetch(`${JAEGER}/api/traces?service=${SERVICE}&limit=1000&lookback=1h`)).json()) as { data: { traceID: string; spans: { operationName: string }[] }[] };
-    return body.data.length >= sent.requests ? body.data : undefined;
-  })) ?? ((await (await fetch(`${JAEGER}/api/traces?service=${SERVICE}&limit=1000&lookback=1h`)).json()) as { data: { traceID: string; spans: { operationName: string }[] }[] }).data;
+    const found = await requestTraces();
+    return found.length >= sent.requests ? found : undefined;
+  })) ?? (await requestTraces());
   const ndjson = (await poll(async () => {
     const c = countNdjsonEvents();
     return (c['domain.audit.decision'] ?? 0) >= sent.decisions ? c : undefined;
@@ -134,29 +165,31 @@ async function main(): Promise<void> {
   })) ?? 0;
 
   const rows = [
-    { backend: 'Jaeger (traces for the service)', sent: sent.requests, holds: traces.length },
+    { backend: 'Jaeger: request traces', sent: sent.requests, holds: traces.length },
     { backend: 'Postgres audit store (decisions + mutations)', sent: expectedAudit, holds: auditRows },
     { backend: 'NDJSON file: domain.audit.decision', sent: sent.decisions, holds: ndjson['domain.audit.decision'] ?? 0 },
     { backend: 'NDJSON file: domain.manager.mutation', sent: sent.mutations, holds: ndjson['domain.manager.mutation'] ?? 0 },
     { backend: 'NDJSON file: domain.rule.evaluation', sent: sent.rules, holds: ndjson['domain.rule.evaluation'] ?? 0 },
     { backend: 'NDJSON file: domain.cache.invalidation', sent: sent.cache, holds: ndjson['domain.cache.invalidation'] ?? 0 },
     { backend: 'Prometheus: domain_audit_decisions_total', sent: sent.decisions, holds: prometheus },
+    { backend: 'Postgres: denied decisions', sent: sent.denied, holds: denied },
+    { backend: 'Postgres: bypassed decisions', sent: sent.bypassed, holds: bypassed },
   ];
-  console.log(`\nworkload: ${sent.requests} requests, ${sent.decisions} authorization decisions (${sent.denied} denied), ${sent.mutations} mutations, ${sent.rules} rule runs, ${sent.cache} cache invalidations\n`);
+  console.log(`\nworkload: ${sent.requests} requests, ${sent.decisions} authorization decisions (${sent.denied} denied, ${sent.bypassed} bypassed), ${sent.mutations} mutations, ${sent.rules} rule evaluations, ${sent.cache} cache invalidations\n`);
   console.table(rows.map((r) => ({ ...r, match: r.sent === r.holds ? 'yes' : 'NO' })));
 
-  const approve = traces.find((t) => t.spans.some((s) => s.operationName === 'update orders'));
+  const approve = traces.find((t) => t.spans.some((s) => s.operationName === 'update Order'));
   if (approve) {
     // the request's spans reach Jaeger in more than one batch: wait until the server span is there
     const trace = await poll(async () => {
       const t = await fetchTrace(approve.traceID, JAEGER);
-      return t.spans.some((s) => s.operationName.startsWith('POST /orders/:id/approve')) && t.spans.some((s) => s.operationName === 'update orders') ? t : undefined;
+      return t.spans.some((s) => s.operationName.startsWith('POST /orders/:id/approve')) && t.spans.some((s) => s.operationName === 'update Order') ? t : undefined;
     }, 10000) ?? await fetchTrace(approve.traceID, JAEGER);
     console.log(`\none request's trace (${JAEGER}/trace/${approve.traceID}):`);
     console.log(waterfall(trace).join('\n'));
   }
-  const queryArgs = ['query', '--user', '7', '--since', '1h'];
-  console.log(`\n$ domain-otel-audit ${queryArgs.join(' ')}   (what did user 7 do?)`);
+  const queryArgs = ['query', '--user', BOB, '--service', SERVICE];
+  console.log(`\n$ domain-otel-audit ${queryArgs.join(' ')}   (what did Bob, user 7, do?)`);
   console.log(execFileSync(process.execPath, [path.join(ROOT, 'packages/audit-sink/dist/cli.js'), ...queryArgs], {
     env: { ...process.env, DOMAIN_OTEL_AUDIT_DATABASE_URL: `postgres://audit_reader@127.0.0.1:${state.pgPort}/audit` }, encoding: 'utf8',
   }).trim());

@@ -1,4 +1,5 @@
-// `npm run demo` in its non-interactive mode: every backend must hold exactly what the
+// `npm run demo` in its non-interactive mode (examples/orders-service: CASL, Sequelize on Postgres,
+// json-rules-engine, lru-cache, all instrumented by preload): every backend must hold exactly what the
 // workload sent (traces in Jaeger, rows in Postgres, events in the NDJSON file, counters in
 // Prometheus). It uses the DESIGN port plan, so it fails clearly if those ports are taken.
 import assert from 'node:assert/strict';
@@ -19,10 +20,10 @@ describe('npm run demo (non-interactive)', function () {
     const line = stdout.split('\n').find((l) => l.startsWith('DEMO-SUMMARY '));
     assert.ok(line, stdout);
     const summary = JSON.parse(line.slice('DEMO-SUMMARY '.length)) as { ok: boolean; sent: Record<string, number>; rows: { backend: string; sent: number; holds: number }[] };
-    assert.ok(summary.sent.denied > 0 && summary.sent.mutations > 0 && summary.sent.rules > 0 && summary.sent.cache > 0, 'the workload covers every kind');
+    assert.ok(summary.sent.denied > 0 && summary.sent.bypassed > 0 && summary.sent.mutations > 0 && summary.sent.rules > 0 && summary.sent.cache > 0, 'the workload covers every kind');
     for (const row of summary.rows) assert.equal(row.holds, row.sent, `${row.backend}: sent ${row.sent}, holds ${row.holds}`);
-    assert.equal(summary.rows.length, 7);
-    assert.match(stdout, /POST \/orders\/:id\/approve[\s\S]*authz update orders[\s\S]*update orders/, 'the terminal waterfall shows the nesting');
+    assert.equal(summary.rows.length, 9);
+    assert.match(stdout, /POST \/orders\/:id\/approve[\s\S]*rule json-rules-engine[\s\S]*update Order\n.*pg\.query:UPDATE/, 'the terminal waterfall shows the SQL inside the mutation inside the request');
     assert.match(stdout, /domain-otel-audit query --user 7/);
   });
 });
