@@ -137,15 +137,15 @@ describe('@domain-otel/node preload', function () {
     assert.equal(serverSpans.length, 2, 'two server spans (/orders and /inner), not four');
   });
 
-  it('SIGTERM: queued telemetry is flushed, then the process ends by the signal', async () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) it(`${signal}: queued telemetry is flushed, then the process ends by the signal`, async () => {
     const app = startApp([...REGISTER, CJS_APP], otlpEnv(receiver, 'http/protobuf', {
       FIXTURE_MODE: 'sigterm', OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BLRP_SCHEDULE_DELAY: '60000', OTEL_METRIC_EXPORT_INTERVAL: '60000',
     }));
     await waitForOutput(app, 'DONE');
     assert.equal(receiver.spans.length, 0, 'nothing exported before the signal (long batch delays)');
-    app.child.kill('SIGTERM');
+    app.child.kill(signal);
     const result = await app.done;
-    assert.equal(result.signal, 'SIGTERM', `exit: ${result.code} ${result.stderr}`);
+    assert.equal(result.signal, signal, `exit: ${result.code} ${result.stderr}`);
     assert.equal(receiver.spans.filter((s) => s.name === 'update orders').length, 1);
     assert.equal(events(receiver.logs, 'domain.manager.mutation').length, 1);
     assert.equal(events(receiver.logs, 'domain.audit.decision').length, 1);
@@ -175,6 +175,22 @@ describe('@domain-otel/node preload', function () {
       assert.equal(receiver.spans.filter((s) => s.name === 'update orders').length, 1);
     });
   }
+
+  it('OTEL_TRACES_SAMPLER=always_off: no spans, but every audit record still arrives', async () => {
+    const result = await runApp([...REGISTER, CJS_APP], otlpEnv(receiver, 'http/protobuf', { OTEL_TRACES_SAMPLER: 'always_off' }));
+    assert.equal(result.code, 0, result.stderr);
+    await receiver.waitFor(() => events(receiver.logs, 'domain.audit.decision').length > 0, 10000, 'decision event');
+    assert.equal(events(receiver.logs, 'domain.manager.mutation').length, 1);
+    assert.equal(receiver.spans.length, 0);
+  });
+
+  it('OTEL_NODE_DISABLED_INSTRUMENTATIONS=http: no HTTP spans, the domain spans remain', async () => {
+    const result = await runApp([...REGISTER, CJS_APP], otlpEnv(receiver, 'http/protobuf', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http' }));
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /"wrapped":false/, 'http.Server not patched');
+    await receiver.waitFor(() => receiver.spans.some((s) => s.name === 'update orders'), 10000, 'mutation span');
+    assert.deepEqual(receiver.spans.map((s) => s.name), ['update orders']);
+  });
 
   it('a dead collector never breaks the app', async () => {
     await receiver.stop();
