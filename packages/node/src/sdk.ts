@@ -1,29 +1,6 @@
-import { context, diag, logs, metrics, propagation, trace } from '@opentelemetry/api';
-import type { Counter } from '@opentelemetry/api';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { BatchSpanProcessor, ConsoleSpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace';
-import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import type { IMetricReader } from '@opentelemetry/sdk-metrics';
-import { createContextManager } from './context';
-import { countingLogPipeline, countingSpanPipeline } from './counting';
-import {
-  ATTR_DOMAIN_TELEMETRY_DROP_REASON, ATTR_DOMAIN_TELEMETRY_SIGNAL, EVENT_DOMAIN_AUDIT_DECISION, EVENT_DOMAIN_MANAGER_MUTATION,
-  METRIC_DOMAIN_TELEMETRY_DROPPED, TELEMETRY_SIGNAL_VALUES,
-} from '@domain-otel/semantic-conventions';
+// Entry point kept light: with OTEL_SDK_DISABLED=true nothing but the configuration is loaded.
 import { loadConfig } from './config/load';
 import type { DistroConfig } from './config/load';
-import { createLogExporter, createMetricExporter, createSpanExporter, describeEndpoint } from './exporters';
-import { createInstrumentations, selectInstrumentationNames } from './instrumentations';
-import { buildResource } from './resource';
-import { createPropagator, createSampler } from './sampling';
-import { installDiag, isAtLeast, reportOnce } from './diag';
-import { installShutdownHandlers, bounded } from './shutdown';
-import { AuditLogRecordProcessor } from './logs/audit-processor';
-import { FilteringLogRecordProcessor } from './logs/filtering-processor';
-import { DISTRO_NAME, DISTRO_VERSION } from './version';
 
 export type StartedBy = 'require' | 'import' | 'start()';
 
@@ -64,162 +41,24 @@ export function start(options: { startedBy?: StartedBy; env?: NodeJS.ProcessEnv 
     g[STATE] = 'disabled';
     return undefined;
   }
-  installDiag(config.logLevel);
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when enabled
+    (require('./diag') as typeof import('./diag')).installDiag(config.logLevel);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when enabled
+    const { startSdk } = require('./start-sdk') as typeof import('./start-sdk');
     const handle = startSdk(config, startedBy, warnings.lines);
     g[STATE] = handle;
     return handle;
   } catch (err) {
     // Telemetry must never stop the app from starting.
-    diag.error(`domain-otel: could not start, the app runs without telemetry: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    reportStartFailure(`domain-otel: could not start, the app runs without telemetry: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     g[STATE] = 'disabled';
     return undefined;
   }
 }
 
-function startSdk(config: DistroConfig, startedBy: StartedBy, configWarnings: string[]): DomainOtelHandle {
-  const warnings = [...configWarnings];
-  const names = selectInstrumentationNames(config, (line) => warnings.push(`domain-otel: ${line}`));
-  for (const w of warnings) diag.warn(w);
-
-  let dropped: Counter | undefined;
-  const countDropped = (signal: string, reason: string, count: number) => {
-    try {
-      dropped ??= metrics.getMeter(DISTRO_NAME, DISTRO_VERSION).createCounter(METRIC_DOMAIN_TELEMETRY_DROPPED, {
-        description: 'Telemetry records domain-otel failed to deliver',
-      });
-      dropped.add(count, { [ATTR_DOMAIN_TELEMETRY_SIGNAL]: signal, [ATTR_DOMAIN_TELEMETRY_DROP_REASON]: reason });
-    } catch {
-      // metrics unavailable: the diag line below still reports it
-    }
-    reportOnce(`dropped:${signal}:${reason}`, `domain-otel: ${count} ${signal} record(s) dropped (${reason}); further drops are counted in ${METRIC_DOMAIN_TELEMETRY_DROPPED}`);
-  };
-
-  const spanProcessors: SpanProcessor[] = [];
-  for (const name of config.exporters.traces) {
-    if (name === 'otlp') {
-      spanProcessors.push(countingSpanPipeline(createSpanExporter(config.otlp.traces), config.spanBatch.maxQueueSize,
-        (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.TRACES, reason, n),
-        (exporter) => new BatchSpanProcessor({ exporter, ...config.spanBatch, exportTimeoutMillis: config.otlp.traces.timeoutMillis })));
-    }
-    if (name === 'console') spanProcessors.push(new BatchSpanProcessor({ exporter: new ConsoleSpanExporter() }));
-  }
-
-  const isAudit = (r: { eventName?: string }) => r.eventName === EVENT_DOMAIN_AUDIT_DECISION || r.eventName === EVENT_DOMAIN_MANAGER_MUTATION;
-  const logProcessors: LogRecordProcessor[] = [];
-  let audit: AuditLogRecordProcessor | undefined;
-  if (!config.exporters.logs.includes('none')) {
-    audit = new AuditLogRecordProcessor({
-      exporter: createLogExporter(config.otlp.logs),
-      maxQueueSize: config.auditQueueSize,
-      maxExportBatchSize: config.logBatch.maxExportBatchSize,
-      scheduledDelayMillis: config.logBatch.scheduledDelayMillis,
-      strict: config.auditDelivery === 'strict',
-      strictTimeoutMillis: config.strictTimeoutMillis,
-      onDropped: (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.AUDIT, reason, n),
-    });
-    logProcessors.push(new FilteringLogRecordProcessor(audit, isAudit));
-    for (const name of config.exporters.logs) {
-      const inner = name === 'otlp'
-        ? countingLogPipeline(createLogExporter(config.otlp.logs), config.logBatch.maxQueueSize,
-          (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.LOGS, reason, n),
-          (exporter) => new BatchLogRecordProcessor({ exporter, ...config.logBatch, exportTimeoutMillis: config.otlp.logs.timeoutMillis }))
-        : new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() });
-      logProcessors.push(new FilteringLogRecordProcessor(inner, (r) => !isAudit(r)));
-    }
-  }
-  const awaitAuditDelivery = audit && config.auditDelivery === 'strict' ? (uid: string) => audit.whenDelivered(uid) : undefined;
-
-  const metricReaders: IMetricReader[] = [];
-  for (const name of config.exporters.metrics) {
-    const exporter = name === 'otlp' ? createMetricExporter(config.otlp.metrics) : name === 'console' ? new ConsoleMetricExporter() : undefined;
-    if (exporter) {
-      metricReaders.push(new PeriodicExportingMetricReader({
-        exporter,
-        exportIntervalMillis: config.metricExportInterval,
-        exportTimeoutMillis: Math.min(config.metricExportTimeout, config.metricExportInterval),
-      }));
-    }
-  }
-
-  const contextManager = createContextManager();
-  const instrumentations = createInstrumentations(names, config, { awaitAuditDelivery, contextStorage: contextManager.storage }, (name, err) =>
-    diag.warn(`domain-otel: instrumentation ${name} could not be loaded and is skipped: ${err instanceof Error ? err.message : String(err)}`));
-
-  const sdk = startProviders({
-    resource: buildResource(config),
-    sampler: createSampler(config),
-    propagator: createPropagator(config),
-    contextManager: contextManager.manager,
-    spanProcessors,
-    logProcessors,
-    metricReaders,
-    instrumentations,
-  });
-
-  if (isAtLeast(config.logLevel, 'info')) {
-    const dest = (signal: 'traces' | 'metrics' | 'logs', list: readonly string[]) =>
-      list.map((e) => (e === 'otlp' ? describeEndpoint(config.otlp[signal]) : e)).join(' + ');
-    diag.info(`domain-otel ${DISTRO_VERSION} (Node ${process.version}, started by ${startedBy}): traces → ${dest('traces', config.exporters.traces)}; metrics → ${dest('metrics', config.exporters.metrics)}; logs → ${dest('logs', config.exporters.logs)}; audit delivery ${config.auditDelivery}; instrumentations: ${names.join(', ') || 'none'}`);
-  }
-
-  const flush = async () => {
-    await Promise.all([
-      ...spanProcessors.map((p) => p.forceFlush()),
-      ...logProcessors.map((p) => p.forceFlush()),
-      ...metricReaders.map((r) => r.forceFlush()),
-    ]);
-  };
-  let shutdownRun: Promise<void> | undefined;
-  const handle: DomainOtelHandle = {
-    config,
-    startedBy,
-    instrumentations: names,
-    flush: () => bounded(flush, config.shutdownTimeoutMillis, 'flush'),
-    shutdown: () => (shutdownRun ??= bounded(async () => {
-      removeHandlers();
-      for (const i of instrumentations) i.disable();
-      await sdk.shutdown();
-    }, config.shutdownTimeoutMillis, 'shutdown')),
-  };
-  const removeHandlers = installShutdownHandlers({
-    flush,
-    pendingAudit: () => audit?.pending() ?? 0,
-    shutdown: () => sdk.shutdown(),
-    timeoutMillis: config.shutdownTimeoutMillis,
-  });
-  return handle;
-}
-
-/**
- * The SDK preset: the same providers NodeSDK would register, composed directly. NodeSDK's
- * package loads every exporter it could ever use (gRPC, Prometheus, Zipkin) on require,
- * which costs ~170 ms and ~16 MiB at start-up; here only the configured ones are loaded.
- */
-function startProviders(o: {
-  resource: ReturnType<typeof buildResource>;
-  sampler: ReturnType<typeof createSampler>;
-  propagator: ReturnType<typeof createPropagator>;
-  contextManager: ReturnType<typeof createContextManager>['manager'];
-  spanProcessors: SpanProcessor[];
-  logProcessors: LogRecordProcessor[];
-  metricReaders: IMetricReader[];
-  instrumentations: ReturnType<typeof createInstrumentations>;
-}): { shutdown(): Promise<void> } {
-  context.setGlobalContextManager(o.contextManager.enable());
-  if (o.propagator) propagation.setGlobalPropagator(o.propagator);
-  const meterProvider = o.metricReaders.length > 0 ? new MeterProvider({ resource: o.resource, readers: o.metricReaders }) : undefined;
-  if (meterProvider) metrics.setGlobalMeterProvider(meterProvider);
-  const tracerProvider = o.spanProcessors.length > 0
-    ? new TracerProvider({ resource: o.resource, sampler: o.sampler, spanProcessors: o.spanProcessors })
-    : undefined;
-  if (tracerProvider) trace.setGlobalTracerProvider(tracerProvider);
-  const loggerProvider = o.logProcessors.length > 0 ? new LoggerProvider({ resource: o.resource, processors: o.logProcessors }) : undefined;
-  if (loggerProvider) logs.setGlobalLoggerProvider(loggerProvider);
-  registerInstrumentations({ instrumentations: o.instrumentations, tracerProvider, meterProvider, loggerProvider });
-  return {
-    async shutdown() {
-      await Promise.all([tracerProvider?.shutdown(), loggerProvider?.shutdown(), meterProvider?.shutdown()]);
-    },
-  };
+function reportStartFailure(line: string): void {
+  // The SDK itself may be what failed to load: report through the API's diag only.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('@opentelemetry/api') as typeof import('@opentelemetry/api')).diag.error(line);
 }

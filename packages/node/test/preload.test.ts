@@ -111,6 +111,17 @@ describe('@domain-otel/node preload', function () {
     assert.equal(receiver.requests.length, 0);
   });
 
+  it('OTEL_SDK_DISABLED=true: not one OpenTelemetry or domain-otel SDK module is loaded (--require and --import)', async () => {
+    const probe = "const m = Object.keys(require.cache).filter((f) => /@opentelemetry|instrumentation-|start-sdk/.test(f)); console.log('LOADED ' + JSON.stringify(m))";
+    for (const flag of [REGISTER, IMPORT]) {
+      const result = await runApp([...flag, '-e', probe], otlpEnv(receiver, 'http/protobuf', { OTEL_SDK_DISABLED: 'true' }));
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^LOADED \[\]$/m, `${flag.join(' ')}: ${result.stdout}`);
+    }
+    const enabled = await runApp([...REGISTER, '-e', probe], otlpEnv(receiver, 'http/protobuf'));
+    assert.match(enabled.stdout, /^LOADED \[".*@opentelemetry/m, 'the probe sees SDK modules when enabled');
+  });
+
   it('prints a one-line preamble at info, with header secrets redacted', async () => {
     const result = await runApp([...REGISTER, CJS_APP], otlpEnv(receiver, 'http/protobuf', {
       OTEL_LOG_LEVEL: 'info', OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20s3cr3t-token',
