@@ -126,7 +126,7 @@ export class FaultStack {
 
   /** The collector with collector-config/otelcol.yaml; the same queue directory every time. */
   async startCollector(extraEnv: Record<string, string> = this.collectorEnv, ports: CollectorPorts = this.cports, dataDir = path.join(this.dir, 'queue')): Promise<Service> {
-    this.collectorEnv = extraEnv;
+    if (ports === this.cports) this.collectorEnv = extraEnv;
     const svc = new Service(`collector-${++this.seq}`, this.otelcol, ['--config', OTELCOL_CONFIG], cleanEnv({
       DOMAIN_OTEL_COLLECTOR_OTLP_GRPC_ENDPOINT: `127.0.0.1:${ports.grpc}`,
       DOMAIN_OTEL_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${ports.http}`,
