@@ -56,6 +56,7 @@ const ours: Record<string, Factory> = {
   'json-rules-engine': () => new (require('@domain-otel/instrumentation-json-rules-engine') as typeof import('@domain-otel/instrumentation-json-rules-engine')).JsonRulesEngineInstrumentation(),
   'lru-cache': () => new (require('@domain-otel/instrumentation-lru-cache') as typeof import('@domain-otel/instrumentation-lru-cache')).LruCacheInstrumentation(),
   sequelize: () => new (require('@domain-otel/instrumentation-sequelize') as typeof import('@domain-otel/instrumentation-sequelize')).SequelizeInstrumentation(),
+  'cache-manager': () => new (require('@domain-otel/instrumentation-cache-manager') as typeof import('@domain-otel/instrumentation-cache-manager')).CacheManagerInstrumentation(),
   typeorm: () => new (require('@domain-otel/instrumentation-typeorm') as typeof import('@domain-otel/instrumentation-typeorm')).TypeormInstrumentation(),
 };
 
