@@ -8,7 +8,7 @@
  *      returned ones are new, the rest are replays;
  *   4. read each chain's head (last seq and row_hash) — stable while we hold its lock;
  *   5. compute content/prev/row hashes here, in the sink;
- *   6. one multi-row INSERT … SELECT FROM unnest(arrays) for all new rows; COMMIT.
+ *   6. one COPY of all new rows (copy-rows.ts); COMMIT.
  * Only after COMMIT returns does the caller acknowledge the request.
  */
 import type { Pool, PoolClient, PoolConfig } from 'pg';
@@ -16,6 +16,7 @@ import { Pool as PgPool } from 'pg';
 import type { AuditRecord } from './otlp';
 import { chainLockKey, chainOfUnixNano, chainRange, contentHash, genesisHash, rowHash, type RowContent } from './chain';
 import { RawJson, canonicalJson } from './canonical';
+import { copyBytea, copyField, copyRows, nsToTimestamptz } from './copy-rows';
 import { SQLSTATE_CHAIN_RETIRED, UnavailableError, isUnavailable, sqlState, errorLine } from './errors';
 
 export const SCHEMA = 'domain_otel_audit';
@@ -171,24 +172,22 @@ export class AuditStore {
             return;
           }
 
-          // 2. Serialise every column that does not depend on the chain position.
+          // 2. The rows to write, per chain, in chain order.
           const todo: [string, AuditRecord[]][] = [];
-          const flat: AuditRecord[] = [];
+          let freshCount = 0;
           for (const chain of chains) {
             const list = byChain.get(chain)!.filter((r) => isNew.has(r.uid));
             if (list.length) todo.push([chain, list]);
-            flat.push(...list);
+            freshCount += list.length;
           }
-          const fixed = fixedColumns(flat, prepared);
 
           // 3. Lock the chains (sorted: no lock-order deadlocks), read their heads, link the rows.
           for (const [chain] of todo) {
             const [k1, k2] = chainLockKey(chain);
             await client.query('SELECT pg_advisory_xact_lock($1, $2)', [k1, k2]);
           }
-          const seqs: string[] = [];
-          const prevs: string[] = [];
-          const rows: string[] = [];
+          const lines: string[] = [];
+          const received = copyField(receivedIso);
           for (const [chain, list] of todo) {
             const { start, end } = chainRange(chain);
             const head = await client.query<{ seq: string; row_hash: Buffer }>(
@@ -200,18 +199,17 @@ export class AuditStore {
             let prev: Buffer = head.rows.length ? head.rows[0]!.row_hash : genesisHash(chain);
             for (const r of list) {
               seq++;
-              const row = rowHash(chain, seq, prev, prepared.get(r)!.content);
-              seqs.push(seq.toString());
-              prevs.push(prev.toString('hex'));
-              rows.push(row.toString('hex'));
+              const { json, content } = prepared.get(r)!;
+              const row = rowHash(chain, seq, prev, content);
+              lines.push(copyLine(r, seq, received, json, content, prev, row));
               prev = row;
             }
           }
 
-          // 4. One multi-row INSERT, then COMMIT; the caller acknowledges only after this returns.
-          await client.query(INSERT_SQL, [...fixed, receivedIso, arrayLiteral(seqs), arrayLiteral(prevs), arrayLiteral(rows)]);
+          // 4. One COPY, then COMMIT; the caller acknowledges only after this returns.
+          await copyRows(client, `${SCHEMA}.records`, lines);
           await client.query('COMMIT');
-          result.inserted = flat.length;
+          result.inserted = freshCount;
         } catch (err) {
           await client.query('ROLLBACK').catch(() => {});
           throw err;
@@ -261,19 +259,6 @@ export function rowContent(r: AuditRecord, receivedIso: string, record: unknown)
   };
 }
 
-const INSERT_SQL = `
-INSERT INTO ${SCHEMA}.records
-  (time, time_unix_nano, seq, uid, uid_generated, event_name, action, outcome, manager, entity_id,
-   user_id, tenant_id, trace_id, span_id, service, received_at, record, content_hash, prev_hash, row_hash)
-SELECT ${SCHEMA}.ns_to_timestamptz(t.ns), t.ns, t.seq, t.uid, t.gen, t.ev, t.action, t.outcome, t.manager, t.entity,
-       t.usr, t.tenant, t.trace, t.span, t.service, $16::timestamptz, t.rec,
-       decode(t.ch, 'hex'), decode(t.ph, 'hex'), decode(t.rh, 'hex')
-  FROM unnest($1::bigint[], $2::text[], $3::boolean[], $4::text[], $5::text[], $6::text[], $7::text[],
-              $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::jsonb[],
-              $15::text[], $17::bigint[], $18::text[], $19::text[])
-       AS t(ns, uid, gen, ev, action, outcome, manager, entity, usr, tenant, trace, span, service, rec,
-            ch, seq, ph, rh)`;
-
 /** Postgres array literal of text values (every element quoted; NULL for null). */
 export function arrayLiteral(values: readonly (string | null)[]): string {
   let out = '{';
@@ -285,24 +270,12 @@ export function arrayLiteral(values: readonly (string | null)[]): string {
   return out + '}';
 }
 
-/** Parameters $1..$15 of INSERT_SQL, as array literals. */
-function fixedColumns(rows: readonly AuditRecord[], prepared: Map<AuditRecord, { json: string; content: Buffer }>): string[] {
-  const col = (f: (r: AuditRecord) => string | null) => arrayLiteral(rows.map(f));
+/** One row of the records table in COPY text format (columns as COPY_COLUMNS). */
+function copyLine(r: AuditRecord, seq: bigint, received: string, json: string, content: Buffer, prev: Buffer, row: Buffer): string {
   return [
-    col((r) => r.timeUnixNano),
-    col((r) => r.uid),
-    col((r) => (r.uidGenerated ? 't' : 'f')),
-    col((r) => r.eventName),
-    col((r) => r.action),
-    col((r) => r.outcome),
-    col((r) => r.manager),
-    col((r) => r.entityId),
-    col((r) => r.userId),
-    col((r) => r.tenantId),
-    col((r) => r.traceId),
-    col((r) => r.spanId),
-    col((r) => r.service),
-    col((r) => prepared.get(r)!.json),
-    col((r) => prepared.get(r)!.content.toString('hex')),
-  ];
+    nsToTimestamptz(r.timeUnixNano), r.timeUnixNano, seq.toString(), copyField(r.uid), r.uidGenerated ? 't' : 'f',
+    copyField(r.eventName), copyField(r.action), copyField(r.outcome), copyField(r.manager), copyField(r.entityId),
+    copyField(r.userId), copyField(r.tenantId), copyField(r.traceId), copyField(r.spanId), copyField(r.service),
+    received, copyField(json), copyBytea(content), copyBytea(prev), copyBytea(row),
+  ].join('\t') + '\n';
 }
