@@ -6,6 +6,11 @@ export interface ShutdownHooks {
   flush: () => Promise<void>;
   /** Audit records still queued (reported if the process exits with some left). */
   pendingAudit: () => number;
+  /**
+   * At `exit` (e.g. the app called process.exit() with records queued): deliver them
+   * synchronously, bounded; returns how many are still undelivered.
+   */
+  exportPendingSync?: () => number;
   /** Final flush and close. */
   shutdown: () => Promise<void>;
   timeoutMillis: number;
@@ -64,7 +69,14 @@ export function installShutdownHandlers(hooks: ShutdownHooks): () => void {
   };
 
   const onExit = () => {
-    const left = hooks.pendingAudit();
+    let left = hooks.pendingAudit();
+    if (left > 0 && hooks.exportPendingSync) {
+      try {
+        left = hooks.exportPendingSync();
+      } catch {
+        // report below
+      }
+    }
     if (left > 0) {
       try {
         process.stderr.write(`domain-otel: ${left} audit record(s) could not be delivered before exit (collector unreachable?)\n`);

@@ -21,6 +21,7 @@ import { buildResource } from './resource';
 import { createPropagator, createSampler } from './sampling';
 import { isAtLeast, reportOnce } from './diag';
 import { installShutdownHandlers, bounded } from './shutdown';
+import { exportBatchesSync } from './logs/exit-export';
 import { AuditLogRecordProcessor } from './logs/audit-processor';
 import { FilteringLogRecordProcessor } from './logs/filtering-processor';
 import { DISTRO_NAME, DISTRO_VERSION } from './version';
@@ -135,6 +136,7 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
   const removeHandlers = installShutdownHandlers({
     flush,
     pendingAudit: () => audit?.pending() ?? 0,
+    exportPendingSync: () => audit?.exportPendingSync((batches) => exportBatchesSync(batches, config.otlp.logs, config.shutdownTimeoutMillis)) ?? 0,
     shutdown: () => sdk.shutdown(),
     timeoutMillis: config.shutdownTimeoutMillis,
   });

@@ -94,6 +94,30 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
     return this.queue.length;
   }
 
+  /**
+   * Last resort at process exit, when nothing asynchronous can run any more: hands the queued
+   * records, in export-sized batches, to `sendSync`, which returns how many batches were
+   * acknowledged. Returns how many records are still undelivered.
+   */
+  exportPendingSync(sendSync: (batches: ReadableLogRecord[][]) => number): number {
+    if (this.queue.length === 0) return 0;
+    const batches: ReadableLogRecord[][] = [];
+    for (let i = 0; i < this.queue.length; i += this.options.maxExportBatchSize) {
+      batches.push(this.queue.slice(i, i + this.options.maxExportBatchSize));
+    }
+    let acknowledged = 0;
+    try {
+      acknowledged = sendSync(batches);
+    } catch {
+      acknowledged = 0;
+    }
+    for (const batch of batches.slice(0, acknowledged)) {
+      this.queue.splice(0, batch.length);
+      this.settle(batch);
+    }
+    return this.queue.length;
+  }
+
   private addWaiter(record: ReadableLogRecord): void {
     const uid = uidOf(record);
     if (uid === undefined) return;
