@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { channels } from '@domain-otel/api';
+import type { Actor, MutationMeta, TracedContext } from '@domain-otel/api';
+
+export const ROOT = path.resolve(__dirname, '../../..');
+export const FIXTURES = path.join(__dirname, 'fixtures');
+export const GENERATED = path.join(__dirname, '.generated');
+
+/** One finished mutation as the mapping would record it: the final meta, outcome and actor. */
+export type Recorded = MutationMeta & { outcome: string | undefined; actor: Actor | undefined; errorName?: string };
+
+/** Expected mutation: `meta` plus outcome (default success) and actor (default anonymous). */
+export function mutation(meta: MutationMeta, outcome = 'success', actor?: Actor, errorName?: string): Recorded {
+  const out: Recorded = { ...meta, outcome, actor };
+  if (errorName !== undefined) out.errorName = errorName;
+  return out;
+}
+
+type Ctx = TracedContext<unknown>;
+
+/**
+ * Subscribes to every api channel. Mutations are recorded when they finish (sync `end` or
+ * `asyncEnd`), in that order; anything published on another channel goes to `others`.
+ * A store bound on the mutation and rule `start` channels tells which traced operation each
+ * mutation was started in (its parent).
+ */
+export function captureApi() {
+  const mutations: Recorded[] = [];
+  const others: string[] = [];
+  const problems: string[] = [];
+  const byCtx = new Map<object, Recorded>();
+  const contexts = new Map<Recorded, Ctx>();
+  const parents = new WeakMap<object, object | undefined>();
+  const startedAs = new WeakMap<object, string>();
+  const current = new AsyncLocalStorage<object>();
+  const enter = (ctx: object) => {
+    parents.set(ctx, current.getStore());
+    return ctx;
+  };
+  const finish = (ctx: Ctx) => {
+    const meta = ctx.meta as MutationMeta;
+    const record: Recorded = { ...meta, outcome: ctx.outcome, actor: ctx.actor };
+    if (ctx.error !== undefined) record.errorName = (ctx.error as Error)?.name;
+    // The span is named from the meta at start: the adapter must not change it afterwards.
+    if (startedAs.get(ctx) !== `${meta.action} ${meta.manager}`) problems.push(`started as ${startedAs.get(ctx)}, ended as ${meta.action} ${meta.manager}`);
+    byCtx.set(ctx, record);
+    contexts.set(record, ctx);
+    mutations.push(record);
+  };
+  const mutationHandlers = {
+    start(ctx: Ctx) {
+      const meta = ctx.meta as MutationMeta;
+      startedAs.set(ctx, `${meta.action} ${meta.manager}`);
+    },
+    end(ctx: Ctx) {
+      if (ctx.async === false) finish(ctx);
+    },
+    asyncStart() {},
+    asyncEnd(ctx: Ctx) {
+      finish(ctx);
+    },
+    error() {},
+  };
+  const other = (name: string) => () => others.push(name);
+  const onDecision = other('audit.decision');
+  const onCache = other('cache.invalidation');
+  const onRule = other('rule.evaluation');
+  const traced = (name: string) => ({ start: other(name), end() {}, asyncStart() {}, asyncEnd() {}, error() {} });
+  const authz = traced('authz');
+  const rule = traced('rule');
+  channels.mutation.subscribe(mutationHandlers as never);
+  channels.mutation.start.bindStore(current, enter);
+  channels.rule.start.bindStore(current, enter);
+  channels.auditDecision.subscribe(onDecision);
+  channels.cacheInvalidation.subscribe(onCache);
+  channels.ruleEvaluation.subscribe(onRule);
+  channels.authz.subscribe(authz);
+  channels.rule.subscribe(rule);
+  return {
+    mutations,
+    others,
+    /** Returns and forgets the mutations recorded so far (asserting the span names were stable). */
+    take(): Recorded[] {
+      assert.deepEqual(problems.splice(0), [], 'action/manager changed after start');
+      return mutations.splice(0);
+    },
+    /** The operation (mutation record, or the raw context of a rule) this mutation was started in. */
+    parentOf(record: Recorded): Recorded | object | undefined {
+      const ctx = contexts.get(record);
+      const parent = ctx === undefined ? undefined : parents.get(ctx);
+      return parent === undefined ? undefined : (byCtx.get(parent) ?? parent);
+    },
+    /** The error object the traced operation failed with. */
+    errorOf(record: Recorded): unknown {
+      return contexts.get(record)?.error;
+    },
+    stop(): void {
+      channels.mutation.unsubscribe(mutationHandlers as never);
+      channels.mutation.start.unbindStore(current);
+      channels.rule.start.unbindStore(current);
+      channels.auditDecision.unsubscribe(onDecision);
+      channels.cacheInvalidation.unsubscribe(onCache);
+      channels.ruleEvaluation.unsubscribe(onRule);
+      channels.authz.unsubscribe(authz);
+      channels.rule.unsubscribe(rule);
+    },
+  };
+}
+
+/**
+ * Asserts that `actual` is exactly `expected` (same items, same order), and on failure
+ * reports which expected events are missing and which published ones were not expected.
+ */
+export function assertExactly<T>(actual: readonly T[], expected: readonly T[], what = 'mutations'): void {
+  const show = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
+  const missing = expected.filter((e) => !actual.some((a) => isDeepStrictEqual(a, e)));
+  const unexpected = actual.filter((a) => !expected.some((e) => isDeepStrictEqual(a, e)));
+  const report = [
+    missing.length > 0 ? `missing ${what}:\n${missing.map((m) => `  ${show(m)}`).join('\n')}` : '',
+    unexpected.length > 0 ? `unexpected ${what}:\n${unexpected.map((u) => `  ${show(u)}`).join('\n')}` : '',
+  ].filter(Boolean).join('\n');
+  assert.ok(report === '', report);
+  assert.deepStrictEqual(actual, expected, `same ${what} but not in the expected order or number`);
+}
+
+/** Installs `specs` (e.g. `prisma@7.0.0`) once, outside the clone; returns the prefix. */
+export function ensureInstalled(dirName: string, specs: string[]): string {
+  const prefix = path.join(os.homedir(), '.cache', 'domain-otel', 'versions', dirName);
+  const installed = specs.every((spec) => {
+    const name = spec.slice(0, spec.lastIndexOf('@'));
+    const version = spec.slice(spec.lastIndexOf('@') + 1);
+    const pkg = path.join(prefix, 'node_modules', name, 'package.json');
+    return existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version === version;
+  });
+  if (!installed) {
+    execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--ignore-scripts', '--no-audit', '--no-fund', ...specs], {
+      stdio: ['ignore', 'ignore', 'pipe'], // on failure the error carries npm's stderr
+      timeout: 600000,
+    });
+  }
+  return prefix;
+}
+
+/**
+ * Generates the test client from fixtures/schema.prisma into `outDir` with the Prisma CLI
+ * installed under `prefix` (the clone's root by default). No schema engine is needed to
+ * generate a client: pointing PRISMA_SCHEMA_ENGINE_BINARY at any executable stops the CLI
+ * from trying to download one. Returns the path of the generated `client.ts`.
+ */
+export function generateClient(outDir: string, prefix = ROOT): string {
+  mkdirSync(outDir, { recursive: true });
+  const schemaFile = path.join(outDir, 'schema.prisma');
+  const schema = readFileSync(path.join(FIXTURES, 'schema.prisma'), 'utf8').replace('"../.generated/client"', '"./client"');
+  writeFileSync(schemaFile, schema);
+  execFileSync(process.execPath, [path.join(prefix, 'node_modules', 'prisma', 'build', 'index.js'), 'generate', '--schema', schemaFile], {
+    cwd: outDir,
+    env: {
+      PATH: process.env.PATH, HOME: process.env.HOME,
+      PRISMA_SCHEMA_ENGINE_BINARY: '/bin/true', CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 120000,
+  });
+  return path.join(outDir, 'client', 'client.ts');
+}
+
+export const SCHEMA_SQL = readFileSync(path.join(FIXTURES, 'schema.sql'), 'utf8');
+
+export interface RunResult { code: number | null; stdout: string; stderr: string }
+
+/** Runs a fixture with the Node running the tests; only PATH/HOME plus `env` are passed. */
+export function runNode(args: string[], env: Record<string, string> = {}, timeoutMs = 120000): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The JSON lines a fixture printed with the given prefix. */
+export function jsonLines<T>(stdout: string, prefix: string): T[] {
+  return stdout.split('\n').filter((l) => l.startsWith(prefix)).map((l) => JSON.parse(l.slice(prefix.length)) as T);
+}
