@@ -159,8 +159,10 @@ async function verifyChain(
               action, outcome, manager, entity_id, user_id, tenant_id, trace_id, span_id, service,
               received_at, record, content_hash, prev_hash, row_hash,
               time = ${SCHEMA}.ns_to_timestamptz(time_unix_nano) AS time_ok
-         FROM ${SCHEMA}.${quoteIdent(partition)}
-        WHERE seq > $1 ORDER BY seq LIMIT $2`,
+         FROM ${SCHEMA}.${quoteIdent(partition)} AS r
+        -- r.seq, not seq: a bare name in ORDER BY means the output column, which is seq::text
+        -- (1, 10, 11, …, 2), and a chain of 10+ rows would look broken.
+        WHERE r.seq > $1 ORDER BY r.seq LIMIT $2`,
       [lastSeq, pageSize],
     );
     for (const row of page.rows) {
