@@ -3,6 +3,7 @@ import type { Context } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { DomainInstrumentation } from '@domain-otel/instrumentation-domain';
 import type { DistroConfig } from './config/load';
+import type { LazyEntry } from './lazy-instrumentations';
 import { addActorFields, incomingRequestHook } from './request-scope';
 
 /**
@@ -80,18 +81,58 @@ export function selectInstrumentationNames(config: DistroConfig, warn: (line: st
   return enabled.filter((n) => !disabled.includes(n));
 }
 
+/**
+ * The modules each instrumentation patches (its module definitions' names; a test keeps this
+ * in step with the packages). Named here, instrumentations are loaded on the first require of
+ * one of them; the others (http: nearly every app loads it; undici: global fetch has no
+ * module; domain: no module) are created at start.
+ */
+export const LAZY_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
+  express: ['express'],
+  koa: ['koa'],
+  graphql: ['graphql'],
+  pg: ['pg', 'pg-pool'],
+  mysql2: ['mysql2'],
+  mongodb: ['mongodb'],
+  ioredis: ['ioredis'],
+  redis: ['redis', '@redis/client', '@node-redis/client'],
+  knex: ['knex'],
+  pino: ['pino'],
+  winston: ['winston'],
+  bunyan: ['bunyan'],
+  casl: ['@casl/ability'],
+  'json-rules-engine': ['json-rules-engine'],
+  'lru-cache': ['lru-cache'],
+  sequelize: ['sequelize'],
+  'cache-manager': ['cache-manager'],
+  typeorm: ['typeorm'],
+};
+
+export interface CreatedInstrumentations {
+  /** Created now. */
+  eager: Instrumentation[];
+  /** To create on the first require of one of their modules (empty unless `lazy`). */
+  deferred: LazyEntry[];
+}
+
 export function createInstrumentations(
   names: readonly string[],
   config: DistroConfig,
   context: FactoryContext,
   onError: (name: string, err: unknown) => void,
-): Instrumentation[] {
-  const out: Instrumentation[] = [];
+  lazy = false,
+): CreatedInstrumentations {
+  const out: CreatedInstrumentations = { eager: [], deferred: [] };
   for (const name of names) {
     const factory = upstream[name] ?? ours[name];
     if (factory === undefined) continue;
+    const triggers = LAZY_TRIGGERS[name];
+    if (lazy && triggers !== undefined) {
+      out.deferred.push({ name, triggers, create: () => factory(config, context) });
+      continue;
+    }
     try {
-      out.push(factory(config, context));
+      out.eager.push(factory(config, context));
     } catch (err) {
       onError(name, err);
     }

@@ -2,6 +2,7 @@
 import { context, diag, logs, metrics, propagation, trace } from '@opentelemetry/api';
 import type { Counter } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { BatchSpanProcessor, ConsoleSpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { BatchLogRecordProcessor, ConsoleLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
@@ -17,6 +18,7 @@ import {
 import type { DistroConfig } from './config/load';
 import { createLogExporter, createMetricExporter, createSpanExporter, describeEndpoint } from './exporters';
 import { createInstrumentations, selectInstrumentationNames } from './instrumentations';
+import { LazyInstrumentations } from './lazy-instrumentations';
 import { buildResource } from './resource';
 import { createPropagator, createSampler } from './sampling';
 import { isAtLeast, reportOnce } from './diag';
@@ -94,8 +96,10 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
   }
 
   const contextManager = createContextManager();
-  const instrumentations = createInstrumentations(names, config, { awaitAuditDelivery, contextStorage: contextManager.storage }, (name, err) =>
-    diag.warn(`domain-otel: instrumentation ${name} could not be loaded and is skipped: ${err instanceof Error ? err.message : String(err)}`));
+  const instrumentationFailed = (name: string, err: unknown) =>
+    diag.warn(`domain-otel: instrumentation ${name} could not be loaded and is skipped: ${err instanceof Error ? err.message : String(err)}`);
+  // Under --require, instrumentations of libraries load with the library (lazy-instrumentations.ts).
+  const created = createInstrumentations(names, config, { awaitAuditDelivery, contextStorage: contextManager.storage }, instrumentationFailed, startedBy === 'require');
 
   const sdk = startProviders({
     resource: buildResource(config),
@@ -105,8 +109,10 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
     spanProcessors,
     logProcessors,
     metricReaders,
-    instrumentations,
+    instrumentations: created.eager,
   });
+  const lazy = new LazyInstrumentations(created.deferred, sdk.register, instrumentationFailed);
+  lazy.install();
 
   if (isAtLeast(config.logLevel, 'info')) {
     const dest = (signal: 'traces' | 'metrics' | 'logs', list: readonly string[]) =>
@@ -129,7 +135,8 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
     flush: () => bounded(flush, config.shutdownTimeoutMillis, 'flush'),
     shutdown: () => (shutdownRun ??= bounded(async () => {
       removeHandlers();
-      for (const i of instrumentations) i.disable();
+      lazy.uninstall();
+      for (const i of [...created.eager, ...lazy.loaded]) i.disable();
       await sdk.shutdown();
     }, config.shutdownTimeoutMillis, 'shutdown')),
   };
@@ -156,8 +163,8 @@ function startProviders(o: {
   spanProcessors: SpanProcessor[];
   logProcessors: LogRecordProcessor[];
   metricReaders: IMetricReader[];
-  instrumentations: ReturnType<typeof createInstrumentations>;
-}): { shutdown(): Promise<void> } {
+  instrumentations: Instrumentation[];
+}): { register(instrumentation: Instrumentation): void; shutdown(): Promise<void> } {
   context.setGlobalContextManager(o.contextManager.enable());
   if (o.propagator) propagation.setGlobalPropagator(o.propagator);
   const meterProvider = o.metricReaders.length > 0 ? new MeterProvider({ resource: o.resource, readers: o.metricReaders }) : undefined;
@@ -170,6 +177,9 @@ function startProviders(o: {
   if (loggerProvider) logs.setGlobalLoggerProvider(loggerProvider);
   registerInstrumentations({ instrumentations: o.instrumentations, tracerProvider, meterProvider, loggerProvider });
   return {
+    register(instrumentation) {
+      registerInstrumentations({ instrumentations: [instrumentation], tracerProvider, meterProvider, loggerProvider });
+    },
     async shutdown() {
       await Promise.all([tracerProvider?.shutdown(), loggerProvider?.shutdown(), meterProvider?.shutdown()]);
     },
