@@ -100,7 +100,7 @@ function countNdjsonEvents(): Record<string, number> {
 }
 
 async function main(): Promise<void> {
-  console.log('starting the stack (Postgres + audit sink, Jaeger, collector)…');
+  console.log('starting the stack (Postgres + audit sink, Jaeger, Loki, collector)…');
   await up();
   const state = readState()!;
   const database = SERVICE.replace(/-/g, '_');
@@ -164,6 +164,17 @@ async function main(): Promise<void> {
     return total >= sent.decisions ? total : undefined;
   })) ?? 0;
 
+  const loki = state.services.find((x) => x.name === 'loki');
+  const lokiCount = async (eventName: string) => {
+    const now = Date.now();
+    const qs = new URLSearchParams({ query: `{service_name="${SERVICE}"} | event_name = "${eventName}"`, start: String((now - 3_600_000) * 1e6), end: String((now + 60_000) * 1e6), limit: '5000' });
+    const body = (await (await fetch(`http://127.0.0.1:3100/loki/api/v1/query_range?${qs}`)).json()) as { data: { result: { values: unknown[] }[] } };
+    return body.data.result.reduce((n, stream) => n + stream.values.length, 0);
+  };
+  const lokiRows = loki ? [
+    { backend: 'Loki: domain.audit.decision', sent: sent.decisions, holds: (await poll(async () => { const n = await lokiCount('domain.audit.decision'); return n >= sent.decisions ? n : undefined; })) ?? await lokiCount('domain.audit.decision').catch(() => 0) },
+    { backend: 'Loki: domain.manager.mutation', sent: sent.mutations, holds: (await poll(async () => { const n = await lokiCount('domain.manager.mutation'); return n >= sent.mutations ? n : undefined; })) ?? await lokiCount('domain.manager.mutation').catch(() => 0) },
+  ] : [];
   const rows = [
     { backend: 'Jaeger: request traces', sent: sent.requests, holds: traces.length },
     { backend: 'Postgres audit store (decisions + mutations)', sent: expectedAudit, holds: auditRows },
@@ -174,6 +185,7 @@ async function main(): Promise<void> {
     { backend: 'Prometheus: domain_audit_decisions_total', sent: sent.decisions, holds: prometheus },
     { backend: 'Postgres: denied decisions', sent: sent.denied, holds: denied },
     { backend: 'Postgres: bypassed decisions', sent: sent.bypassed, holds: bypassed },
+    ...lokiRows,
   ];
   console.log(`\nworkload: ${sent.requests} requests, ${sent.decisions} authorization decisions (${sent.denied} denied, ${sent.bypassed} bypassed), ${sent.mutations} mutations, ${sent.rules} rule evaluations, ${sent.cache} cache invalidations\n`);
   console.table(rows.map((r) => ({ ...r, match: r.sent === r.holds ? 'yes' : 'NO' })));
@@ -196,6 +208,7 @@ async function main(): Promise<void> {
   console.log(`\nfiles: ${path.join(STACK_DIR, 'telemetry')}/{traces,logs,metrics}.ndjson`);
   console.log(`logs:  ${path.join(STACK_DIR, 'logs')} (service log: ${service.logFile})`);
   console.log('Jaeger API: http://127.0.0.1:16686/api/traces?service=' + SERVICE + '  (UI: see docs/collector.md)');
+  if (loki) console.log(`Loki: curl -G http://127.0.0.1:3100/loki/api/v1/query_range --data-urlencode 'query={service_name="${SERVICE}"} | event_name = "domain.audit.decision"'`);
 
   const ok = rows.every((r) => r.sent === r.holds);
   if (args.has('--json')) console.log(`DEMO-SUMMARY ${JSON.stringify({ service: SERVICE, sent, rows, ok })}`);

@@ -1,5 +1,6 @@
 // `npm run stack -- up|down|status`: the local backend stack on loopback — a throwaway
-// Postgres (initdb into .data/stack/postgres), the audit sink, Jaeger and the collector.
+// Postgres (initdb into .data/stack/postgres), the audit sink, Jaeger, Loki (when it can be
+// built) and the collector (logs also to Loki then).
 // Each process logs to .data/stack/logs/<name>.log; `down` stops exactly what `up` started.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,7 +28,7 @@ export interface StackState {
 /** The port plan of DESIGN §6 (all 127.0.0.1); Postgres takes a free port unless told. */
 const PORTS = {
   collectorGrpc: 4317, collectorHttp: 4318, collectorHealth: 13133, collectorSelfMetrics: 8888, prometheus: 8889,
-  jaegerGrpc: 14317, jaegerHttp: 14318, jaegerQuery: 16686, jaegerQueryGrpc: 16685, jaegerHealth: 13134, sink: 4320,
+  jaegerGrpc: 14317, jaegerHttp: 14318, jaegerQuery: 16686, jaegerQueryGrpc: 16685, jaegerHealth: 13134, sink: 4320, lokiHttp: 3100, lokiGrpc: 9096,
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -107,9 +108,15 @@ export async function up(): Promise<void> {
     if (!(await portFree(port))) throw new Error(`port ${port} (${what}) on 127.0.0.1 is already in use: stop what holds it, or run \`npm run stack -- down\``);
   }
   mkdirSync(LOGS, { recursive: true });
-  console.log('building the collector and Jaeger (cached after the first time)…');
+  console.log('building the collector, Jaeger and Loki (cached after the first time)…');
   const otelcol = buildBinary('build-collector.sh');
   const jaeger = buildBinary('build-jaeger.sh');
+  let loki: string | undefined;
+  try {
+    loki = buildBinary('build-loki.sh');
+  } catch (err) {
+    console.warn(`Loki could not be built, the stack runs without it: ${(err as Error).message.split('\n')[0]}`);
+  }
 
   const pgBin = pgBinDir();
   const pgData = path.join(DATA, 'postgres');
@@ -146,15 +153,24 @@ export async function up(): Promise<void> {
   const jaegerPid = startDetached('jaeger', jaeger, ['--config', path.join(ROOT, 'collector-config/jaeger.yaml')], process.env);
   services.push({ name: 'jaeger', pid: jaegerPid, url: `http://127.0.0.1:${PORTS.jaegerQuery}/api/traces`, health: `http://127.0.0.1:${PORTS.jaegerHealth}/status` });
   save();
+  if (loki) {
+    const lokiPid = startDetached('loki', loki, [`-config.file=${path.join(ROOT, 'collector-config/loki.yaml')}`, '-config.expand-env=true'], {
+      ...process.env, DOMAIN_OTEL_LOKI_HTTP_PORT: String(PORTS.lokiHttp), DOMAIN_OTEL_LOKI_GRPC_PORT: String(PORTS.lokiGrpc), DOMAIN_OTEL_LOKI_DATA: path.join(DATA, 'loki'),
+    });
+    services.push({ name: 'loki', pid: lokiPid, url: `http://127.0.0.1:${PORTS.lokiHttp}/loki/api/v1/query_range`, health: `http://127.0.0.1:${PORTS.lokiHttp}/ready` });
+    save();
+  }
   const collectorPid = startDetached('collector', otelcol, ['--config', path.join(ROOT, 'collector-config/otelcol.yaml')], {
     ...process.env,
+    ...(loki ? { DOMAIN_OTEL_LOGS_EXPORTERS: '[file/logs, otlp_http/loki]', DOMAIN_OTEL_LOKI_ENDPOINT: `http://127.0.0.1:${PORTS.lokiHttp}/otlp` } : {}),
     DOMAIN_OTEL_AUDIT_SINK_TOKEN: token,
     DOMAIN_OTEL_COLLECTOR_DATA: path.join(DATA, 'collector'),
     DOMAIN_OTEL_COLLECTOR_FILES: path.join(DATA, 'telemetry'),
   });
   services.push({ name: 'collector', pid: collectorPid, url: `http://127.0.0.1:${PORTS.collectorHttp} (OTLP/HTTP), 127.0.0.1:${PORTS.collectorGrpc} (gRPC); metrics http://127.0.0.1:${PORTS.prometheus}/metrics`, health: `http://127.0.0.1:${PORTS.collectorHealth}/` });
   save();
-  for (const s of services.filter((s) => s.health)) await waitHealthy(s.name, s.health, s.pid);
+  // Loki's ring takes a while to settle on first start.
+  for (const s of services.filter((s) => s.health)) await waitHealthy(s.name, s.health, s.pid, s.name === 'loki' ? 120_000 : 60_000);
   await status();
   console.log(`\nsend telemetry with OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:${PORTS.collectorHttp}`);
   console.log(`files: ${path.join(DATA, 'telemetry')}/{traces,logs,metrics}.ndjson; logs: ${LOGS}`);
