@@ -5,7 +5,10 @@ import { channels } from '@domain-otel/api';
 import type {
   AuditDecisionMessage, AuthzMeta, CacheInvalidationMessage, MutationMeta, RuleEvaluationMessage, RuleMeta, TracedContext,
 } from '@domain-otel/api';
-import { SCHEMA_URL } from '@domain-otel/semantic-conventions';
+import {
+  ATTR_DOMAIN_TELEMETRY_DROP_REASON, ATTR_DOMAIN_TELEMETRY_SIGNAL, SCHEMA_URL, TELEMETRY_DROP_REASON_VALUES, TELEMETRY_SIGNAL_VALUES,
+} from '@domain-otel/semantic-conventions';
+import type { TelemetrySignal } from '@domain-otel/semantic-conventions';
 import { createInstruments } from './metrics';
 import type { Instruments } from './metrics';
 import { createKeyMatcher } from './redact';
@@ -19,6 +22,9 @@ import { fallbackContextStore, finishOperation, startOperation } from './mapping
 import type { TracedKind } from './mapping/traced';
 
 type Unsubscribe = () => void;
+type Fence = <T>(where: string, signal: TelemetrySignal, fn: () => T) => T | undefined;
+const AUDIT = TELEMETRY_SIGNAL_VALUES.AUDIT;
+const LOGS = TELEMETRY_SIGNAL_VALUES.LOGS;
 type AnyTraced = TracedContext<AuthzMeta> | TracedContext<MutationMeta> | TracedContext<RuleMeta>;
 
 const reported = new Set<string>();
@@ -65,8 +71,9 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
     const capture = new Set<CaptureKind>(this._config.capture ?? ['audit', 'mutation', 'rule', 'cache']);
     const recorder = () => this.recorder();
 
+    const fence: Fence = (where, signal, fn) => this.fenced(where, signal, fn);
     if (capture.has('audit')) {
-      subs.push(subscribe(channels.auditDecision, (msg: AuditDecisionMessage) => {
+      subs.push(subscribe(fence, 'audit decision', AUDIT, channels.auditDecision, (msg: AuditDecisionMessage) => {
         const ack = recordDecision(recorder(), msg.decision, msg.actor, msg.timestamp);
         if (ack) msg.ack = ack;
       }));
@@ -75,11 +82,11 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
     if (capture.has('mutation')) subs.push(this.subscribeTraced('mutation', channels.mutation));
     if (capture.has('rule')) {
       subs.push(this.subscribeTraced('rule', channels.rule));
-      subs.push(subscribe(channels.ruleEvaluation, (msg: RuleEvaluationMessage) =>
+      subs.push(subscribe(fence, 'rule evaluation', LOGS, channels.ruleEvaluation, (msg: RuleEvaluationMessage) =>
         recordRuleEvaluation(recorder(), msg.evaluation, msg.actor, msg.timestamp)));
     }
     if (capture.has('cache')) {
-      subs.push(subscribe(channels.cacheInvalidation, (msg: CacheInvalidationMessage) =>
+      subs.push(subscribe(fence, 'cache invalidation', LOGS, channels.cacheInvalidation, (msg: CacheInvalidationMessage) =>
         recordCacheInvalidation(recorder(), msg.invalidation, msg.actor, msg.timestamp)));
     }
   }
@@ -109,18 +116,40 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
     return this.cachedRecorder;
   }
 
+  /**
+   * Runs a handler so that a bug in it never reaches the app: the record is lost, counted in
+   * domain.telemetry.dropped{reason=internal_error} and reported once per place.
+   */
+  private fenced<T>(where: string, signal: TelemetrySignal, fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      try {
+        (this.instruments ??= createInstruments(this.meter)).dropped.add(1, { [ATTR_DOMAIN_TELEMETRY_SIGNAL]: signal, [ATTR_DOMAIN_TELEMETRY_DROP_REASON]: TELEMETRY_DROP_REASON_VALUES.INTERNAL_ERROR });
+      } catch {
+        // counting is best effort; the report below still goes out
+      }
+      if (!reported.has(where)) {
+        reported.add(where);
+        diag.error(`domain-otel: instrumentation-domain failed in ${where}; the app is unaffected, this record is lost and counted in domain.telemetry.dropped: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      return undefined;
+    }
+  }
+
   private subscribeTraced(kind: TracedKind, channel: typeof channels.mutation | typeof channels.authz | typeof channels.rule): Unsubscribe {
     const tc = channel as unknown as import('node:diagnostics_channel').TracingChannel<object, AnyTraced>;
+    const signal = kind === 'rule' ? LOGS : AUDIT;
     const transform = (ctx: AnyTraced) =>
-      fenced(`${kind}.start`, () => startOperation(this.recorder(), kind, ctx)) ?? context.active();
+      this.fenced(`${kind}.start`, signal, () => startOperation(this.recorder(), kind, ctx)) ?? context.active();
     const handlers = {
       start: () => {},
-      end: (ctx: AnyTraced) => fenced(`${kind}.end`, () => {
+      end: (ctx: AnyTraced) => this.fenced(`${kind}.end`, signal, () => {
         if (ctx.async === true) return; // a returned promise: finished in asyncEnd
         finishOperation(this.recorder(), kind, ctx);
       }),
       asyncStart: () => {},
-      asyncEnd: (ctx: AnyTraced) => fenced(`${kind}.asyncEnd`, () => finishOperation(this.recorder(), kind, ctx)),
+      asyncEnd: (ctx: AnyTraced) => this.fenced(`${kind}.asyncEnd`, signal, () => finishOperation(this.recorder(), kind, ctx)),
       error: () => {},
     };
     const store = this._config.contextStorage ?? fallbackContextStore;
@@ -133,21 +162,14 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
   }
 }
 
-function subscribe<M>(channel: { subscribe(fn: (msg: unknown) => void): void; unsubscribe(fn: (msg: unknown) => void): unknown }, handler: (msg: M) => void): Unsubscribe {
-  const fn = (msg: unknown) => fenced('point event', () => handler(msg as M));
+function subscribe<M>(
+  fence: Fence,
+  where: string,
+  signal: TelemetrySignal,
+  channel: { subscribe(fn: (msg: unknown) => void): void; unsubscribe(fn: (msg: unknown) => void): unknown },
+  handler: (msg: M) => void,
+): Unsubscribe {
+  const fn = (msg: unknown) => fence(where, signal, () => handler(msg as M));
   channel.subscribe(fn);
   return () => void channel.unsubscribe(fn);
-}
-
-/** diagnostics_channel rethrows subscriber errors as uncaught exceptions: nothing may escape. */
-function fenced<T>(where: string, fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch (err) {
-    if (!reported.has(where)) {
-      reported.add(where);
-      diag.error(`domain-otel: instrumentation-domain failed in ${where}; the app is unaffected, this record is lost: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    return undefined;
-  }
 }

@@ -2,7 +2,7 @@ import type { Counter, Histogram, Meter } from '@opentelemetry/api';
 import {
   METRIC_DOMAIN_AUDIT_DECISIONS, METRIC_DOMAIN_CACHE_INVALIDATED_KEYS, METRIC_DOMAIN_CACHE_INVALIDATIONS,
   METRIC_DOMAIN_MANAGER_MUTATION_DURATION, METRIC_DOMAIN_MANAGER_MUTATIONS, METRIC_DOMAIN_RULE_EVALUATION_DURATION,
-  METRIC_DOMAIN_RULE_EVALUATIONS, METRIC_UNITS,
+  METRIC_DOMAIN_RULE_EVALUATIONS, METRIC_DOMAIN_TELEMETRY_DROPPED, METRIC_UNITS,
 } from '@domain-otel/semantic-conventions';
 
 export interface Instruments {
@@ -13,6 +13,8 @@ export interface Instruments {
   ruleDuration: Histogram;
   cacheInvalidations: Counter;
   cacheInvalidatedKeys: Counter;
+  /** Records lost to a bug in the mapping (the handler threw). */
+  dropped: Counter;
 }
 
 const DURATION_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -31,5 +33,6 @@ export function createInstruments(meter: Meter): Instruments {
     ruleDuration: histogram(METRIC_DOMAIN_RULE_EVALUATION_DURATION, 'Duration of rule evaluations'),
     cacheInvalidations: counter(METRIC_DOMAIN_CACHE_INVALIDATIONS, 'Cache invalidations by cache and reason'),
     cacheInvalidatedKeys: counter(METRIC_DOMAIN_CACHE_INVALIDATED_KEYS, 'Cache keys invalidated'),
+    dropped: counter(METRIC_DOMAIN_TELEMETRY_DROPPED, 'Telemetry records lost, by signal and reason'),
   };
 }

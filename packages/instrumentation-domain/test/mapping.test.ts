@@ -243,6 +243,9 @@ describe('instrumentation-domain: the mapping', () => {
         process.removeListener('uncaughtException', onUncaught);
       }
       assert.deepEqual(uncaught, []);
+      // both lost records are counted as audit records lost to an internal error
+      const dropped = await h.metric('domain.telemetry.dropped');
+      assert.deepEqual(dropped.map((p) => [p.attributes['domain.telemetry.signal'], p.attributes['domain.telemetry.drop_reason'], p.value]), [['audit', 'internal_error', 2]]);
     });
 
     it('DOMAIN_OTEL_CAPTURE-style filter: only the captured kinds are recorded', async () => {
