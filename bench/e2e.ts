@@ -48,18 +48,31 @@ async function main(): Promise<void> {
     const code = await new Promise<number | null>((r) => app.on('exit', r));
     const report = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { sent?: number; emitSeconds?: number };
     const sent = report.sent ?? 0;
-    // Wait for the collector's queue to drain into Postgres: until all rows are there, or no progress for 30 s.
+    // Wait for the collector's queue to drain into Postgres: until all rows are there, or (at most
+    // 10 min) until nothing moved for 30 s while the collector's audit queue is empty: records still
+    // queued (e.g. waiting out a retry backoff) are late, not lost.
+    const queued = async () => {
+      const body = await fetch(`http://127.0.0.1:${self}/metrics`).then((r) => r.text()).catch(() => '');
+      const m = /otelcol_exporter_queue_size\{[^}]*exporter="otlp_http\/audit"[^}]*\} (\d+)/.exec(body);
+      return m ? Number(m[1]) : 0;
+    };
     let stored = await count();
     let lastChange = performance.now();
     let lastRowAt = performance.now();
-    while (stored < sent && performance.now() - lastChange < 30_000) {
+    const giveUp = performance.now() + 600_000;
+    while (stored < sent && performance.now() < giveUp && (performance.now() - lastChange < 30_000 || (await queued()) > 0)) {
       await sleep(250);
       const n = await count();
       if (n !== stored) { stored = n; lastChange = lastRowAt = performance.now(); }
     }
+    const stillQueued = await queued();
     const distinct = Number((await sink.admin.query(`SELECT count(DISTINCT uid) AS d FROM domain_otel_audit.records WHERE service = $1`, [service])).rows[0].d);
     const sustainedSeconds = (lastRowAt - t0) / 1000;
-    console.log(JSON.stringify({ bench: 'e2e', appExit: code, rate, seconds, sent, emitSeconds: report.emitSeconds, stored, lost: sent - distinct, duplicated: stored - distinct, sustainedSeconds, rowsPerSecond: Math.round(stored / sustainedSeconds), appWarnings: err.trim().split('\n').filter(Boolean).slice(0, 3) }));
+    if (sent - distinct > 0) {
+      const log = collector.log();
+      process.stderr.write(`e2e: ${sent - distinct} lost; app stderr:\n${err.slice(-3000)}\ncollector log (warnings and errors):\n${log.split('\n').filter((l) => /warn|error/i.test(l)).slice(-40).join('\n')}\n`);
+    }
+    console.log(JSON.stringify({ bench: 'e2e', appExit: code, rate, seconds, sent, emitSeconds: report.emitSeconds, stored, lost: sent - distinct, duplicated: stored - distinct, sustainedSeconds, rowsPerSecond: Math.round(stored / sustainedSeconds), stillQueued, appWarnings: err.trim().split('\n').filter(Boolean).slice(0, 3) }));
   } finally {
     await collector.stop();
     await sink.close();

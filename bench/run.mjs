@@ -275,7 +275,8 @@ if (typeof globalThis.gc === 'function') {
   const line = out.stdout.split('\n').find((l) => l.startsWith('{"bench":"e2e"'));
   if (line) {
     const r = JSON.parse(line);
-    row(`end to end, app → collector → sink → Postgres, ${seconds} s at 20k/s offered`, '—', `${r.rowsPerSecond} rows/s sustained, ${r.lost} lost, ${r.duplicated} duplicated`, `${r.sent} sent`, r.rowsPerSecond / 20000, '≥ 20k audit events/s, 0 lost', r.rowsPerSecond >= 20000 && r.lost === 0 && r.duplicated === 0, `stored ${r.stored} in ${r.sustainedSeconds.toFixed(1)} s; the app emitted for ${r.emitSeconds.toFixed(1)} s`);
+    row(`end to end, app → collector → sink → Postgres, ${seconds} s at 20k/s offered`, '—', `${r.rowsPerSecond} rows/s sustained, ${r.lost} lost, ${r.duplicated} duplicated`, `${r.sent} sent`, r.rowsPerSecond / 20000, '≥ 20k audit events/s, 0 lost', r.rowsPerSecond >= 20000 && r.lost === 0 && r.duplicated === 0, `stored ${r.stored} in ${r.sustainedSeconds.toFixed(1)} s; the app emitted for ${r.emitSeconds.toFixed(1)} s${r.stillQueued ? `; ${r.stillQueued} still queued in the collector after 10 min` : ''}${r.appWarnings?.length ? `; app: ${r.appWarnings[0]}` : ''}`);
+    if (r.lost > 0) console.warn(out.stderr.slice(-6000));
   } else {
     row(`end to end, app → collector → sink → Postgres, ${seconds} s at 20k/s offered`, '—', 'did not report', '—', NaN, '≥ 20k audit events/s, 0 lost', false, `see stderr: ${out.stderr.trim().split('\n').at(-1) ?? ''}`);
     console.warn(`bench: the end-to-end bench did not report: ${out.stderr.slice(-800)}`);
