@@ -8,9 +8,11 @@
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
+// The chain columns come last, so everything before them can be encoded before the chain lock.
 export const COPY_COLUMNS = [
-  'time', 'time_unix_nano', 'seq', 'uid', 'uid_generated', 'event_name', 'action', 'outcome', 'manager', 'entity_id',
-  'user_id', 'tenant_id', 'trace_id', 'span_id', 'service', 'received_at', 'record', 'content_hash', 'prev_hash', 'row_hash',
+  'time', 'time_unix_nano', 'uid', 'uid_generated', 'event_name', 'action', 'outcome', 'manager', 'entity_id',
+  'user_id', 'tenant_id', 'trace_id', 'span_id', 'service', 'received_at', 'record', 'content_hash',
+  'seq', 'prev_hash', 'row_hash',
 ] as const;
 
 export type CopyValue = string | null;

@@ -135,12 +135,14 @@ export class AuditStore {
     const chains = [...byChain.keys()].sort();
     const receivedIso = receivedAt.toISOString();
     // Everything that does not depend on the chain position is computed before taking the
-    // chain lock: the record's canonical JSON (stored as is) and the content hash.
-    const prepared = new Map<AuditRecord, { json: string; content: Buffer }>();
+    // chain lock: the canonical JSON (stored as is), the content hash and the COPY line up to the chain columns.
+    const received = copyField(receivedIso);
+    const prepared = new Map<AuditRecord, { content: Buffer; head: string }>();
     for (const list of byChain.values()) {
       for (const r of list) {
         const json = canonicalJson(r.record);
-        prepared.set(r, { json, content: contentHash(rowContent(r, receivedIso, new RawJson(json))) });
+        const content = contentHash(rowContent(r, receivedIso, new RawJson(json)));
+        prepared.set(r, { content, head: copyLineHead(r, received, json, content) });
       }
     }
 
@@ -187,7 +189,6 @@ export class AuditStore {
             await client.query('SELECT pg_advisory_xact_lock($1, $2)', [k1, k2]);
           }
           const lines: string[] = [];
-          const received = copyField(receivedIso);
           for (const [chain, list] of todo) {
             const { start, end } = chainRange(chain);
             const head = await client.query<{ seq: string; row_hash: Buffer }>(
@@ -199,9 +200,9 @@ export class AuditStore {
             let prev: Buffer = head.rows.length ? head.rows[0]!.row_hash : genesisHash(chain);
             for (const r of list) {
               seq++;
-              const { json, content } = prepared.get(r)!;
+              const { content, head: lineHead } = prepared.get(r)!;
               const row = rowHash(chain, seq, prev, content);
-              lines.push(copyLine(r, seq, received, json, content, prev, row));
+              lines.push(`${lineHead}\t${seq}\t${copyBytea(prev)}\t${copyBytea(row)}\n`);
               prev = row;
             }
           }
@@ -270,12 +271,12 @@ export function arrayLiteral(values: readonly (string | null)[]): string {
   return out + '}';
 }
 
-/** One row of the records table in COPY text format (columns as COPY_COLUMNS). */
-function copyLine(r: AuditRecord, seq: bigint, received: string, json: string, content: Buffer, prev: Buffer, row: Buffer): string {
+/** A row in COPY text format up to the chain columns (COPY_COLUMNS without seq, prev_hash, row_hash). */
+function copyLineHead(r: AuditRecord, received: string, json: string, content: Buffer): string {
   return [
-    nsToTimestamptz(r.timeUnixNano), r.timeUnixNano, seq.toString(), copyField(r.uid), r.uidGenerated ? 't' : 'f',
+    nsToTimestamptz(r.timeUnixNano), r.timeUnixNano, copyField(r.uid), r.uidGenerated ? 't' : 'f',
     copyField(r.eventName), copyField(r.action), copyField(r.outcome), copyField(r.manager), copyField(r.entityId),
     copyField(r.userId), copyField(r.tenantId), copyField(r.traceId), copyField(r.spanId), copyField(r.service),
-    received, copyField(json), copyBytea(content), copyBytea(prev), copyBytea(row),
-  ].join('\t') + '\n';
+    received, copyField(json), copyBytea(content),
+  ].join('\t');
 }
