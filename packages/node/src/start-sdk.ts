@@ -26,6 +26,7 @@ import { installShutdownHandlers, bounded } from './shutdown';
 import { exportBatchesSync } from './logs/exit-export';
 import { AuditLogRecordProcessor } from './logs/audit-processor';
 import { FilteringLogRecordProcessor } from './logs/filtering-processor';
+import { registerLegacyLogsGlobal } from './logs/legacy-logs-global';
 import { DISTRO_NAME, DISTRO_VERSION } from './version';
 
 import type { DomainOtelHandle, StartedBy } from './sdk';
@@ -175,12 +176,15 @@ function startProviders(o: {
   if (tracerProvider) trace.setGlobalTracerProvider(tracerProvider);
   const loggerProvider = o.logProcessors.length > 0 ? new LoggerProvider({ resource: o.resource, processors: o.logProcessors }) : undefined;
   if (loggerProvider) logs.setGlobalLoggerProvider(loggerProvider);
+  // winston's OTLP sender (@opentelemetry/winston-transport) is still on the pre-3.x logs API.
+  const unregisterLegacyLogs = loggerProvider ? registerLegacyLogsGlobal(loggerProvider) : () => {};
   registerInstrumentations({ instrumentations: o.instrumentations, tracerProvider, meterProvider, loggerProvider });
   return {
     register(instrumentation) {
       registerInstrumentations({ instrumentations: [instrumentation], tracerProvider, meterProvider, loggerProvider });
     },
     async shutdown() {
+      unregisterLegacyLogs();
       await Promise.all([tracerProvider?.shutdown(), loggerProvider?.shutdown(), meterProvider?.shutdown()]);
     },
   };
