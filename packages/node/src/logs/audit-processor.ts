@@ -74,7 +74,13 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
     if (this.inFlight) await this.inFlight;
     while (this.queue.length > 0) {
       const before = this.queue.length;
-      await this.exportNext();
+      // Through the one in-flight slot: a second export running beside this one would send
+      // the same head of the queue twice.
+      if (this.inFlight) {
+        await this.inFlight;
+        continue;
+      }
+      await this.runExport();
       if (this.queue.length >= before) break; // the export failed; keep records, stop spinning
     }
   }
@@ -112,10 +118,20 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
       acknowledged = 0;
     }
     for (const batch of batches.slice(0, acknowledged)) {
-      this.queue.splice(0, batch.length);
+      this.removeExported(batch);
       this.settle(batch);
     }
     return this.queue.length;
+  }
+
+  /** Takes exactly the exported records off the queue (normally its head), never others. */
+  private removeExported(batch: readonly ReadableLogRecord[]): void {
+    if (batch.every((r, i) => this.queue[i] === r)) {
+      this.queue.splice(0, batch.length);
+      return;
+    }
+    const sent = new Set(batch);
+    this.queue = this.queue.filter((r) => !sent.has(r));
   }
 
   private addWaiter(record: ReadableLogRecord): void {
@@ -168,10 +184,18 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
     return RETRY_DELAYS_MS[Math.min(this.failures - 1, RETRY_DELAYS_MS.length - 1)];
   }
 
+  /** Runs one export in the in-flight slot (at most one export at a time). */
+  private runExport(): Promise<void> {
+    const run = this.exportNext().finally(() => {
+      if (this.inFlight === run) this.inFlight = undefined;
+    });
+    this.inFlight = run;
+    return run;
+  }
+
   private kick(): void {
     if (this.inFlight || this.queue.length === 0) return;
-    this.inFlight = this.exportNext().finally(() => {
-      this.inFlight = undefined;
+    void this.runExport().then(() => {
       if (this.failures > 0) {
         if (this.timer === undefined && this.queue.length > 0) {
           this.timer = setTimeout(() => { this.timer = undefined; this.kick(); }, this.delay());
@@ -186,13 +210,13 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
   private async exportNext(): Promise<void> {
     const batch = this.queue.slice(0, this.options.maxExportBatchSize);
     const resource = batch[0]?.resource;
-    if (resource?.asyncAttributesPending) await resource.waitForAsyncAttributes?.();
+    if (resource?.asyncAttributesPending) await resource.waitForAsyncAttributes?.().catch(() => {});
     return new Promise<void>((resolve) => {
       try {
         this.options.exporter.export(batch, (result) => {
           if (result.code === ExportResultCode.SUCCESS) {
             this.failures = 0;
-            this.queue.splice(0, batch.length);
+            this.removeExported(batch);
             this.settle(batch);
           } else {
             this.failures++;
