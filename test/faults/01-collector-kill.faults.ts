@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { lastNumber, note, report, sleep, stack, startEmitter, summaryLine, undeliveredAtExit, uniqueTag } from './harness';
 
 const N = Number(process.env.FAULTS_S1_EVENTS ?? 60_000);
-const RATE = Number(process.env.FAULTS_S1_RATE ?? 10_000);
+// Offered above the issue's 10,000/s so that the rate achieved over the whole run (start-up
+// included) clears it; asserted below.
+const RATE = Number(process.env.FAULTS_S1_RATE ?? 12_000);
+const MIN_RATE = 10_000;
 
 describe('faults 1: collector SIGKILL + restart under load', function () {
   this.timeout(15 * 60_000);
@@ -39,12 +42,13 @@ describe('faults 1: collector SIGKILL + restart under load', function () {
       emittedAtKill, collectorQueueAtKill: queueBefore ?? null, collectorDownMs: 2000, restartedAfterMs,
       endToEndMs: e2eMs, endToEndStoredPerS: Math.round((c.entities / e2eMs) * 1000),
     });
-    const pass = lost === 0 && duplicated === 0 && c.rows === c.uids;
+    const pass = lost === 0 && duplicated === 0 && c.rows === c.uids && summary.rate >= MIN_RATE;
     report({
       scenario: '1 collector SIGKILL + restart mid-load', sent: N, acknowledged, stored: c.entities, lost, duplicated,
       result: pass ? 'pass' : 'FAIL',
       notes: `emit rate achieved ${summary.rate}/s (target ${RATE}/s); killed at event ${emittedAtKill} with ${queueBefore ?? '?'} items in the collector's audit queue; all rows stored ${Math.round(e2eMs / 1000)} s after start (${Math.round((c.entities / e2eMs) * 1000)}/s end to end)`,
     });
+    assert.ok(summary.rate >= MIN_RATE, `the app emitted at ${summary.rate}/s, below ${MIN_RATE}/s`);
     assert.equal(undelivered, 0, 'the app delivered everything before exiting');
     assert.equal(lost, 0, `lost ${lost} of ${N}`);
     assert.equal(duplicated, 0, `${duplicated} duplicate rows`);
