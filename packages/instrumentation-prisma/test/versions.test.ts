@@ -39,7 +39,7 @@ describe('prisma versions (child processes, Postgres)', function () {
 
   const cases: [string, () => { prefix: string; out: string }][] = [
     ['7.0.0', () => {
-      const prefix = ensureInstalled('prisma-7.0.0', ['@prisma/client@7.0.0', 'prisma@7.0.0', '@prisma/adapter-pg@7.0.0']);
+      const prefix = ensureInstalled('prisma-7.0.0', '@prisma/client@7.0.0', 'prisma@7.0.0', '@prisma/adapter-pg@7.0.0');
       return { prefix, out: path.join(prefix, 'generated') };
     }],
     ['7.10.0', () => ({ prefix: ROOT, out: path.join(GENERATED, 'versions-root') })],

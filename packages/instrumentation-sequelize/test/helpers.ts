@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import { channels } from '@domain-otel/api';
 import type { Actor, MutationMeta, TracedContext } from '@domain-otel/api';
+export { assertExactly, ensureInstalled, runNode, jsonLines } from '../../../test/helpers/adapter-tests';
+export type { RunResult } from '../../../test/helpers/adapter-tests';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const FIXTURES = path.join(__dirname, 'fixtures');
@@ -130,61 +128,4 @@ export function captureApi() {
       channels.rule.unsubscribe(rule);
     },
   };
-}
-
-/**
- * Asserts that `actual` is exactly `expected` (same items, same order), and on failure
- * reports which expected events are missing and which published ones were not expected.
- */
-export function assertExactly<T>(actual: readonly T[], expected: readonly T[], what = 'mutations'): void {
-  const show = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
-  const missing = expected.filter((e) => !actual.some((a) => isDeepStrictEqual(a, e)));
-  const unexpected = actual.filter((a) => !expected.some((e) => isDeepStrictEqual(a, e)));
-  const report = [
-    missing.length > 0 ? `missing ${what}:\n${missing.map((m) => `  ${show(m)}`).join('\n')}` : '',
-    unexpected.length > 0 ? `unexpected ${what}:\n${unexpected.map((u) => `  ${show(u)}`).join('\n')}` : '',
-  ].filter(Boolean).join('\n');
-  assert.ok(report === '', report);
-  assert.deepStrictEqual(actual, expected, `same ${what} but not in the expected order or number`);
-}
-
-/** Installs `spec` (e.g. `sequelize@6.1.0`) once, outside the clone; returns the prefix. */
-export function ensureInstalled(dirName: string, spec: string): string {
-  const prefix = path.join(os.homedir(), '.cache', 'domain-otel', 'versions', dirName);
-  const name = spec.slice(0, spec.lastIndexOf('@'));
-  if (!existsSync(path.join(prefix, 'node_modules', name, 'package.json'))) {
-    execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--ignore-scripts', '--no-audit', '--no-fund', spec], {
-      stdio: ['ignore', 'ignore', 'pipe'], // on failure the error carries npm's stderr
-      timeout: 180000,
-    });
-  }
-  return prefix;
-}
-
-export interface RunResult { code: number | null; stdout: string; stderr: string }
-
-/** Runs a fixture with the Node running the tests; only PATH/HOME plus `env` are passed. */
-export function runNode(args: string[], env: Record<string, string> = {}, timeoutMs = 60000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** The JSON lines a fixture printed with the given prefix. */
-export function jsonLines<T>(stdout: string, prefix: string): T[] {
-  return stdout.split('\n').filter((l) => l.startsWith(prefix)).map((l) => JSON.parse(l.slice(prefix.length)) as T);
 }
