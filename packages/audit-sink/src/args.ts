@@ -64,12 +64,23 @@ export function parseTime(name: string, value: string): Date {
 }
 
 /** 'YYYY-MM' chain id. */
+/** A month ('2025-11'), a segment ('2025-11/acme') or a chain ('2025-11#3', '2025-11/acme#0'), as verify prints them. */
 export function parseChain(name: string, value: string): string {
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) throw new UsageError(`${name} ${JSON.stringify(value)}: expected a month such as 2025-11`);
+  if (!/^\d{4}-(0[1-9]|1[0-2])(\/[^/#\s]+)?(#\d+)?$/.test(value)) {
+    throw new UsageError(`${name} ${JSON.stringify(value)}: expected a month such as 2025-11, a segment such as 2025-11/acme or a chain such as 2025-11#3`);
+  }
   return value;
 }
 
 export function parseNonEmpty(name: string, value: string): string {
   if (value.trim() === '') throw new UsageError(`${name}: expected a non-empty value`);
+  return value;
+}
+
+/** A tenant id as stored in the tenant_id column (extracted columns hold at most 256 characters). */
+export function parseTenant(name: string, value: string): string {
+  if (value === '' || value.length > 256) {
+    throw new UsageError(`${name} ${JSON.stringify(value.slice(0, 40))}: expected a tenant id of 1 to 256 characters`);
+  }
   return value;
 }

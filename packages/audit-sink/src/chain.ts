@@ -1,5 +1,7 @@
 /**
- * The hash chain. Each monthly partition is one chain; rows are numbered seq = 1, 2, …
+ * The hash chains. Each segment (leaf partition: one month, shared or one tenant's) holds
+ * `streams` chains named `<segment>#<stream>`; a month created by schema version 1 is one
+ * segment with one chain named after the month. Rows of a chain are numbered seq = 1, 2, …
  *
  *   content_hash = sha256("domain-otel-audit/content/v1\n" + canonicalJson(content))
  *   prev_hash    = row_hash of seq - 1, or the chain's genesis hash for seq 1
@@ -63,27 +65,30 @@ export function genesisHash(chain: string): Buffer {
   return sha256(`domain-otel-audit/genesis/v1\n${chain}`);
 }
 
-/** Monthly chain of a ns timestamp (UTC): 'YYYY-MM'. */
-export function chainOfUnixNano(ns: string | bigint): string {
+/** Month ('YYYY-MM', UTC) of a ns timestamp. */
+export function monthOfUnixNano(ns: string | bigint): string {
   const ms = Number(BigInt(ns) / 1_000_000n);
   const d = new Date(ms);
   return `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
-/** Range [start, end) of a chain, as ISO strings. */
-export function chainRange(chain: string): { start: string; end: string } {
-  const [y, m] = chain.split('-').map(Number) as [number, number];
-  const start = new Date(Date.UTC(y, m - 1, 1));
-  const end = new Date(Date.UTC(y, m, 1));
-  return { start: start.toISOString(), end: end.toISOString() };
+/** Kept for callers of version 1: the month, which is also the shared segment's id. */
+export const chainOfUnixNano = monthOfUnixNano;
+
+/** Id of the chain `stream` of a segment; a version-1 segment has one chain named after it. */
+export function chainId(segment: string, stream: number, numbered: boolean): string {
+  return numbered ? `${segment}#${stream}` : segment;
 }
 
-export function partitionName(chain: string): string {
-  return 'records_' + chain.replace('-', '_');
+/** The month part of a segment or chain id. */
+export function monthOf(id: string): string {
+  return id.slice(0, 7);
 }
 
-/** Advisory lock key (two int4) serialising appends to one chain. */
+/**
+ * Advisory lock key (two int4) serialising appends to one chain, derived from its id. Two
+ * chains sharing a key (1 in 2^32) only take turns; they stay correct.
+ */
 export function chainLockKey(chain: string): [number, number] {
-  const [y, m] = chain.split('-').map(Number) as [number, number];
-  return [1096107092, y * 12 + (m - 1)];
+  return [1096107093, sha256(chain).readInt32BE(0)];
 }

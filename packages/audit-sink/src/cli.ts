@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Pool } from 'pg';
-import { parseBytes, parseChain, parseDuration, parseIntArg, parseNonEmpty, parsePort, parseTime } from './args';
+import { parseBytes, parseChain, parseTenant, parseDuration, parseIntArg, parseNonEmpty, parsePort, parseTime } from './args';
 import { UsageError, errorLine } from './errors';
 import { migrate } from './migrate';
 import { queryAudit, toNdjson, toTable, type QueryFilters } from './query';
@@ -68,6 +68,10 @@ exit codes: 0 ok, 1 verify found a broken chain, 2 usage error, 3 operation fail
   --writer-login NAME    create this LOGIN role if missing and grant it domain_otel_audit_writer
                          (password from env DOMAIN_OTEL_AUDIT_WRITER_PASSWORD, if set)
   --reader-login NAME    same for domain_otel_audit_reader (env DOMAIN_OTEL_AUDIT_READER_PASSWORD)
+  --streams N            hash chains per segment created from now on (default 8 at first; 1-64):
+                         concurrent writers append to different chains of the same month
+  --tenant ID            give this tenant segments of its own, so that retain --tenant can
+                         retire its records on its own schedule (repeatable)
   --database-url URL     connect as the schema owner (CREATEROLE needed to create roles)
 `,
   query: `usage: ${PROG} query [filters] [--ndjson]
@@ -82,14 +86,17 @@ exit codes: 0 ok, 1 verify found a broken chain, 2 usage error, 3 operation fail
 `,
   verify: `usage: ${PROG} verify [options]
 
-  --chain YYYY-MM                 only this chain (repeatable)
-  --expect-head YYYY-MM:SEQ:HASH  a head recorded earlier; detects rows removed from the end (repeatable)
-  --json                          print the report as JSON
+  --chain ID                a month (2025-11: all its segments), a segment (2025-11/acme)
+                            or one chain (2025-11#3), as printed by verify (repeatable)
+  --expect-head CHAIN:SEQ:HASH  a head recorded earlier; detects rows removed from the end (repeatable)
+  --json                    print the report as JSON
 `,
-  retain: `usage: ${PROG} retain --older-than DURATION --archive-dir DIR [--dry-run]
+  retain: `usage: ${PROG} retain --older-than DURATION --archive-dir DIR [--tenant ID]... [--dry-run]
 
-  Archives every monthly partition that ends before now - DURATION to
-  DIR/audit-YYYY-MM.ndjson (+ .sha256), records it as retired, then drops the partition.
+  Archives every shared segment (one per month) that ends before now - DURATION to
+  DIR/audit-YYYY-MM.ndjson (+ .sha256), records it as retired, then drops its partition.
+  With --tenant, does the same for the segments of that tenant instead (tenants given
+  segments of their own with migrate --tenant; they are left alone without --tenant).
   Rows are never deleted one by one. Run as the schema owner.
 `,
 };
@@ -300,8 +307,12 @@ async function migrateCmd(argv: string[], io: CliIo): Promise<number> {
     'months-ahead': { type: 'string' },
     'writer-login': { type: 'string' },
     'reader-login': { type: 'string' },
+    streams: { type: 'string' },
+    tenant: { type: 'string', multiple: true },
   });
   if (helpRequested('migrate', v, io)) return 0;
+  const streams = v['streams'] !== undefined ? parseIntArg('--streams', v['streams'] as string, 1, 64) : undefined;
+  const tenants = ((v['tenant'] as string[] | undefined) ?? []).map((t) => parseTenant('--tenant', t));
   const ahead = v['months-ahead'] !== undefined ? parseIntArg('--months-ahead', v['months-ahead'] as string, 0, 120) : 3;
   for (const k of ['writer-login', 'reader-login']) {
     const login = v[k] as string | undefined;
@@ -313,6 +324,8 @@ async function migrateCmd(argv: string[], io: CliIo): Promise<number> {
   const result = await withPool(url, (pool) =>
     migrate(pool, {
       monthsAhead: ahead,
+      ...(streams !== undefined ? { streams } : {}),
+      ...(tenants.length ? { tenants } : {}),
       ...(v['writer-login'] ? { writerLogin: v['writer-login'] as string } : {}),
       ...(v['reader-login'] ? { readerLogin: v['reader-login'] as string } : {}),
       ...(io.env['DOMAIN_OTEL_AUDIT_WRITER_PASSWORD'] ? { writerPassword: io.env['DOMAIN_OTEL_AUDIT_WRITER_PASSWORD'] } : {}),
@@ -324,6 +337,10 @@ async function migrateCmd(argv: string[], io: CliIo): Promise<number> {
     `migrated: ${result.applied.length ? 'applied ' + result.applied.join(', ') : 'schema already current'}; ` +
       `partitions ${result.partitions.join(', ')}\n`,
   );
+  for (const t of result.tenants) {
+    io.out(`tenant ${JSON.stringify(t.tenant)}: own segments in ${t.own.join(', ') || '(none)'}` +
+      (t.shared.length ? `; records of ${t.shared.join(', ')} stay in the shared segment (it already held some)` : '') + '\n');
+  }
   return 0;
 }
 
@@ -390,8 +407,9 @@ async function verifyCmd(argv: string[], io: CliIo): Promise<number> {
   const chains = (v['chain'] as string[] | undefined)?.map((c) => parseChain('--chain', c));
   const expectHeads = new Map<string, { seq: string; hash: string }>();
   for (const h of (v['expect-head'] as string[] | undefined) ?? []) {
-    const m = /^(\d{4}-\d{2}):(\d+):([0-9a-f]{64})$/i.exec(h);
-    if (!m) throw new UsageError(`--expect-head ${JSON.stringify(h)}: expected YYYY-MM:SEQ:HASH (HASH = 64 hex digits, as printed by verify)`);
+    const m = /^(.+):(\d+):([0-9a-f]{64})$/i.exec(h);
+    if (!m) throw new UsageError(`--expect-head ${JSON.stringify(h)}: expected CHAIN:SEQ:HASH (HASH = 64 hex digits, as printed by verify)`);
+    parseChain('--expect-head', m[1]!);
     expectHeads.set(m[1]!, { seq: m[2]!, hash: m[3]!.toLowerCase() });
   }
   const url = databaseUrl(v, io.env);
@@ -405,22 +423,34 @@ async function verifyCmd(argv: string[], io: CliIo): Promise<number> {
   if (v['json']) {
     io.out(JSON.stringify(report) + '\n');
   } else {
-    for (const c of report.chains) {
-      const p = report.problems.find((x) => x.chain === c.chain);
-      if (p) {
-        io.out(`chain ${c.chain}: BROKEN${p.seq ? ` at seq ${p.seq}` : ''}${p.uid ? ` (uid ${p.uid})` : ''}: ${p.message}\n`);
-      } else if (c.status === 'retired') {
-        io.out(`chain ${c.chain}: retired\n`);
-      } else {
-        io.out(`chain ${c.chain}: ok, ${c.rows} rows, head ${c.chain}:${c.headSeq}:${c.headHash || '-'}\n`);
+    const printed = new Set<string>();
+    const problemLine = (p: (typeof report.problems)[number], what: string) =>
+      `${what} ${p.chain}: BROKEN${p.seq ? ` at seq ${p.seq}` : ''}${p.uid ? ` (uid ${p.uid})` : ''}: ${p.message}\n`;
+    for (const s of report.segments) {
+      const tenant = s.tenantId === null ? '' : ` (tenant ${JSON.stringify(s.tenantId)})`;
+      const segmentProblem = report.problems.find((x) => x.chain === s.segment && x.kind !== 'head');
+      if (s.status === 'retired') {
+        io.out(`segment ${s.segment}${tenant}: retired\n`);
+        continue;
+      }
+      const chains = report.chains.filter((c) => c.segment === s.segment);
+      for (const c of chains) {
+        const p = report.problems.find((x) => x.chain === c.chain);
+        if (p) io.out(problemLine(p, 'chain'));
+        else if (c.rows > 0) io.out(`chain ${c.chain}: ok, ${c.rows} rows, head ${c.chain}:${c.headSeq}:${c.headHash}\n`);
+        printed.add(c.chain);
+      }
+      if (segmentProblem && !printed.has(segmentProblem.chain)) {
+        io.out(problemLine(segmentProblem, 'segment'));
+        printed.add(segmentProblem.chain);
+      } else if (s.rows === 0 && s.status === 'ok') {
+        io.out(`segment ${s.segment}${tenant}: ok, empty (${s.streams} chain${s.streams === 1 ? '' : 's'})\n`);
       }
     }
-    for (const p of report.problems.filter((x) => !report.chains.some((c) => c.chain === x.chain))) {
-      io.out(`chain ${p.chain}: BROKEN: ${p.message}\n`);
-    }
+    for (const p of report.problems.filter((x) => !printed.has(x.chain))) io.out(problemLine(p, 'chain'));
   }
   if (report.ok) {
-    io.err(`${PROG} verify: OK (${report.chains.length} chains, ${report.rows} rows)\n`);
+    io.err(`${PROG} verify: OK (${report.segments.length} segments, ${report.chains.length} chains, ${report.rows} rows)\n`);
     return 0;
   }
   const first = report.problems[0]!;
@@ -437,6 +467,7 @@ async function retainCmd(argv: string[], io: CliIo): Promise<number> {
     ...DB_OPTION,
     'older-than': { type: 'string' },
     'archive-dir': { type: 'string' },
+    tenant: { type: 'string', multiple: true },
     'dry-run': { type: 'boolean' },
   });
   if (helpRequested('retain', v, io)) return 0;
@@ -448,6 +479,7 @@ async function retainCmd(argv: string[], io: CliIo): Promise<number> {
     retain(pool, {
       olderThanMs,
       archiveDir: v['archive-dir'] as string,
+      ...(v['tenant'] ? { tenants: (v['tenant'] as string[]).map((t) => parseTenant('--tenant', t)) } : {}),
       dryRun: Boolean(v['dry-run']),
       progress: (line) => io.err(`${PROG} retain: ${line}\n`),
     }),

@@ -1,6 +1,6 @@
 /**
- * The new rows of a batch as one `COPY … FROM STDIN` (text format) into the partitioned
- * records table. COPY is used instead of a multi-row INSERT because its text format needs
+ * The new rows of a batch as one `COPY … FROM STDIN` (text format) into the leaf partition
+ * (segment) they belong to. COPY is used instead of a multi-row INSERT because its text format needs
  * only backslash, tab, newline and CR escaped, where array literals of a multi-row INSERT
  * escape every quote of every JSON record; the uids were already deduplicated (record_uids),
  * so COPY's lack of ON CONFLICT does not matter.
@@ -12,7 +12,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 export const COPY_COLUMNS = [
   'time', 'time_unix_nano', 'uid', 'uid_generated', 'event_name', 'action', 'outcome', 'manager', 'entity_id',
   'user_id', 'tenant_id', 'trace_id', 'span_id', 'service', 'received_at', 'record', 'content_hash',
-  'seq', 'prev_hash', 'row_hash',
+  'seq', 'prev_hash', 'row_hash', 'stream',
 ] as const;
 
 export type CopyValue = string | null;
@@ -43,7 +43,7 @@ export function nsToTimestamptz(ns: string): string {
   return `${iso.slice(0, 19)}.${micros.toString().padStart(6, '0')}+00`;
 }
 
-/** Streams `lines` (already COPY-encoded, each ending in a newline) into the records table. */
+/** Streams `lines` (already COPY-encoded, each ending in a newline) into a records leaf partition. */
 export async function copyRows(client: PoolClient, table: string, lines: string[]): Promise<void> {
   const stream = client.query(copyFrom(`COPY ${table} (${COPY_COLUMNS.join(', ')}) FROM STDIN`));
   await new Promise<void>((resolve, reject) => {

@@ -6,8 +6,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { SCHEMA, withClient } from './store';
+import { quoteIdent, quoteLiteral } from './sql-text';
+
+export { quoteIdent, quoteLiteral };
 
 export const WRITER_ROLE = 'domain_otel_audit_writer';
 export const READER_ROLE = 'domain_otel_audit_reader';
@@ -21,6 +24,12 @@ export interface MigrateOptions {
   /** Password for newly created login roles (none: rely on pg_hba, e.g. peer or cert). */
   writerPassword?: string;
   readerPassword?: string;
+  /** Chains per segment for segments created from now on (default: unchanged; 8 initially). */
+  streams?: number;
+  /** Give these tenants segments of their own (for per-tenant retention), from now on. */
+  tenants?: string[];
+  /** Apply schema versions up to this one only (tests of upgrades). */
+  upToVersion?: number;
   /** Reference "now" (tests). */
   now?: Date;
   progress?: (line: string) => void;
@@ -29,6 +38,8 @@ export interface MigrateOptions {
 export interface MigrateResult {
   applied: string[];
   partitions: string[];
+  /** Per tenant given: months that got its own segment, and months that keep its records in the shared one. */
+  tenants: { tenant: string; own: string[]; shared: string[] }[];
 }
 
 /** Folder of the versioned SQL files: `<package>/sql`, from both `src/` and `dist/`. */
@@ -44,7 +55,7 @@ export function migrationFiles(): { version: number; name: string; file: string 
 export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<MigrateResult> {
   const progress = opts.progress ?? (() => {});
   const ahead = opts.monthsAhead ?? 3;
-  const result: MigrateResult = { applied: [], partitions: [] };
+  const result: MigrateResult = { applied: [], partitions: [], tenants: [] };
   await withClient(pool, async (client) => {
     await client.query('BEGIN');
     try {
@@ -58,7 +69,7 @@ export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<Mi
         (await client.query<{ version: number }>(`SELECT version FROM ${SCHEMA}.schema_migrations`)).rows.map((r) => r.version),
       );
       for (const m of migrationFiles()) {
-        if (done.has(m.version)) continue;
+        if (done.has(m.version) || (opts.upToVersion !== undefined && m.version > opts.upToVersion)) continue;
         progress(`applying ${m.name}`);
         await client.query(readFileSync(m.file, 'utf8'));
         await client.query(`INSERT INTO ${SCHEMA}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
@@ -81,6 +92,31 @@ export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<Mi
         REVOKE ALL ON FUNCTION ${SCHEMA}.ensure_partition(date) FROM PUBLIC;
         GRANT EXECUTE ON FUNCTION ${SCHEMA}.ensure_partition(date) TO ${WRITER_ROLE};
       `);
+      const v2 = opts.upToVersion === undefined || opts.upToVersion >= 2;
+      if (v2) {
+        // The sink reads and writes leaf partitions directly (the grants above were just revoked from them).
+        await client.query(`GRANT SELECT ON ${SCHEMA}.settings, ${SCHEMA}.tenant_partitions TO ${WRITER_ROLE}, ${READER_ROLE}`);
+        const leaves = await client.query<{ leaf: string }>(
+          `SELECT partition_name AS leaf FROM ${SCHEMA}.chains
+            WHERE to_regclass(format('${SCHEMA}.%I', partition_name)) IS NOT NULL`,
+        );
+        for (const { leaf } of leaves.rows) {
+          await client.query(`GRANT SELECT, INSERT ON ${SCHEMA}.${quoteIdent(leaf)} TO ${WRITER_ROLE};
+                              GRANT SELECT ON ${SCHEMA}.${quoteIdent(leaf)} TO ${READER_ROLE}`);
+        }
+        if (opts.streams !== undefined) {
+          await client.query(`UPDATE ${SCHEMA}.settings SET value = $1 WHERE name = 'streams_per_segment'`, [String(opts.streams)]);
+          progress(`segments created from now on hold ${opts.streams} chains`);
+        }
+        for (const tenant of opts.tenants ?? []) {
+          await client.query(
+            `INSERT INTO ${SCHEMA}.tenant_partitions (tenant_id, slot)
+             SELECT $1, coalesce(max(slot), 0) + 1 FROM ${SCHEMA}.tenant_partitions
+             ON CONFLICT (tenant_id) DO NOTHING`,
+            [tenant],
+          );
+        }
+      }
       for (const [login, group, password] of [
         [opts.writerLogin, WRITER_ROLE, opts.writerPassword],
         [opts.readerLogin, READER_ROLE, opts.readerPassword],
@@ -111,6 +147,9 @@ export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<Mi
         }
         if (r.rows[0]) result.partitions.push(r.rows[0].chain);
       }
+      for (const tenant of v2 ? opts.tenants ?? [] : []) {
+        result.tenants.push(await giveTenantSegments(client, tenant, progress));
+      }
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
@@ -121,10 +160,50 @@ export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<Mi
   return result;
 }
 
-export function quoteIdent(s: string): string {
-  return '"' + s.replace(/"/g, '""') + '"';
-}
-
-export function quoteLiteral(s: string): string {
-  return "'" + s.replace(/'/g, "''") + "'";
+/**
+ * Creates the tenant's own segment in every live month that has none yet, unless the
+ * month's shared segment already holds records of that tenant: those months keep the
+ * tenant's records in the shared segment (moving rows would mean deleting them).
+ */
+async function giveTenantSegments(
+  client: PoolClient,
+  tenant: string,
+  progress: (line: string) => void,
+): Promise<{ tenant: string; own: string[]; shared: string[] }> {
+  const out = { tenant, own: [] as string[], shared: [] as string[] };
+  const months = await client.query<{ month: string; shared_leaf: string; own: string | null; slot: number }>(
+    `SELECT c.chain AS month, c.partition_name AS shared_leaf, t.slot,
+            (SELECT o.chain FROM ${SCHEMA}.chains o WHERE o.chain = c.chain || '/' || ${SCHEMA}.uri_component($1)) AS own
+       FROM ${SCHEMA}.chains c, ${SCHEMA}.tenant_partitions t
+      WHERE c.tenant_id IS NULL AND c.numbered AND t.tenant_id = $1
+        AND NOT EXISTS (SELECT 1 FROM ${SCHEMA}.retired_chains r WHERE r.chain = c.chain)
+        AND to_regclass(format('${SCHEMA}.%I', c.partition_name)) IS NOT NULL
+      ORDER BY c.chain`,
+    [tenant],
+  );
+  for (const m of months.rows) {
+    if (m.own !== null) {
+      out.own.push(m.month);
+      continue;
+    }
+    const held = await client.query(`SELECT 1 FROM ${SCHEMA}.${quoteIdent(m.shared_leaf)} WHERE tenant_id = $1 LIMIT 1`, [tenant]);
+    if (held.rowCount) {
+      out.shared.push(m.month);
+      continue;
+    }
+    await client.query('SAVEPOINT tenant_segment');
+    try {
+      await client.query(`SELECT ${SCHEMA}.create_segment($1::date, $2, $3)`, [`${m.month}-01`, tenant, m.slot]);
+      await client.query('RELEASE SAVEPOINT tenant_segment');
+      out.own.push(m.month);
+    } catch (err) {
+      // 23514: a record of the tenant reached the shared segment between the check and now.
+      if ((err as { code?: string }).code !== '23514') throw err;
+      await client.query('ROLLBACK TO SAVEPOINT tenant_segment');
+      out.shared.push(m.month);
+    }
+  }
+  progress(`tenant ${JSON.stringify(tenant)}: own segments in ${out.own.join(', ') || '(none)'}` +
+    (out.shared.length ? `; ${out.shared.join(', ')} already hold its records in the shared segment and keep them there` : ''));
+  return out;
 }

@@ -76,13 +76,17 @@ export function buildQuery(f: QueryFilters): { text: string; values: unknown[] }
   values.push(f.limit ?? 1000);
   const order = f.order === 'desc' ? 'DESC' : 'ASC';
   const text = `
-    SELECT time_unix_nano::text AS time_unix_nano, event_name, action, outcome, manager, entity_id, user_id,
-           tenant_id, service, trace_id, span_id, uid, uid_generated, seq::text AS seq,
-           to_char(time AT TIME ZONE 'UTC', 'YYYY-MM') AS chain, received_at, record
-      FROM ${SCHEMA}.records
-     ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-     ORDER BY time ${order}, time_unix_nano ${order}, seq ${order}
-     LIMIT $${values.length}`;
+    SELECT q.*, CASE WHEN c.numbered THEN c.chain || '#' || q.stream ELSE coalesce(c.chain, q.month) END AS chain
+      FROM (SELECT time, time_unix_nano::text AS time_unix_nano, event_name, action, outcome, manager, entity_id, user_id,
+                   tenant_id, service, trace_id, span_id, uid, uid_generated, seq::text AS seq, seq AS seq_n, stream,
+                   to_char(time AT TIME ZONE 'UTC', 'YYYY-MM') AS month, tableoid AS part, received_at, record
+              FROM ${SCHEMA}.records
+             ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+             ORDER BY time ${order}, time_unix_nano ${order}, seq ${order}
+             LIMIT $${values.length}) q
+      JOIN pg_class pc ON pc.oid = q.part
+      LEFT JOIN ${SCHEMA}.chains c ON c.partition_name = pc.relname
+     ORDER BY q.time ${order}, q.time_unix_nano::bigint ${order}, q.seq_n ${order}`;
   return { text, values };
 }
 

@@ -2,22 +2,24 @@
  * Writes audit records to Postgres: one transaction per request, chained, idempotent.
  *
  * Per batch:
- *   1. make sure the monthly partitions exist (outside the transaction, cached);
- *   2. BEGIN; take the advisory lock of every chain touched, in sorted order;
- *   3. register the uids in `record_uids` with ON CONFLICT DO NOTHING RETURNING: the
+ *   1. find each record's segment (month × tenant, segments.ts), creating months on demand;
+ *   2. BEGIN; register the uids in `record_uids` with ON CONFLICT DO NOTHING RETURNING: the
  *      returned ones are new, the rest are replays;
- *   4. read each chain's head (last seq and row_hash) — stable while we hold its lock;
- *   5. compute content/prev/row hashes here, in the sink;
- *   6. one COPY of all new rows (copy-rows.ts); COMMIT.
+ *   3. per segment, in sorted order: lock a chain of it no one else is appending to, read
+ *      that chain's head (last seq and row_hash) — stable while we hold its lock — link the
+ *      rows (hashes computed here, in the sink) and COPY them into the leaf (copy-rows.ts);
+ *   4. COMMIT.
  * Only after COMMIT returns does the caller acknowledge the request.
  */
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { Pool as PgPool } from 'pg';
 import type { AuditRecord } from './otlp';
-import { chainLockKey, chainOfUnixNano, chainRange, contentHash, genesisHash, rowHash, type RowContent } from './chain';
+import { chainId, chainLockKey, contentHash, genesisHash, monthOfUnixNano, rowHash, type RowContent } from './chain';
 import { RawJson, canonicalJson } from './canonical';
 import { copyBytea, copyField, copyRows, nsToTimestamptz } from './copy-rows';
-import { SQLSTATE_CHAIN_RETIRED, UnavailableError, isUnavailable, sqlState, errorLine } from './errors';
+import { UnavailableError, isUnavailable, sqlState, errorLine } from './errors';
+import { SegmentDirectory, type Segment } from './segments';
+import { quoteIdent } from './sql-text';
 
 export const SCHEMA = 'domain_otel_audit';
 
@@ -85,19 +87,22 @@ export async function withClient<T>(pool: Pool, fn: (client: PoolClient) => Prom
 }
 
 export class AuditStore {
-  private readonly knownChains = new Set<string>();
+  private readonly segments: SegmentDirectory;
 
-  constructor(readonly pool: Pool) {}
+  constructor(readonly pool: Pool) {
+    this.segments = new SegmentDirectory(pool);
+  }
 
   async insert(records: readonly AuditRecord[], receivedAt: Date): Promise<InsertResult> {
     try {
       return await this.insertOnce(records, receivedAt);
     } catch (err) {
-      // "no partition of relation found for row": a cached partition was dropped (retention).
-      // Forget the cache and try once more; ensure_partition then recreates or refuses it.
+      // A row that does not belong in the leaf we wrote to (a tenant got its own segment) or a
+      // leaf that is gone (retention): forget what we knew about segments and resolve again.
       const cause = err instanceof UnavailableError ? err.cause : err;
-      if (sqlState(cause) !== '23514') throw err;
-      this.knownChains.clear();
+      const state = sqlState(cause);
+      if (state !== '23514' && state !== '42P01') throw err;
+      this.segments.forget();
       return this.insertOnce(records, receivedAt);
     }
   }
@@ -113,32 +118,33 @@ export class AuditStore {
       else byUid.set(r.uid, r);
     }
 
-    // Group by chain, creating partitions that do not exist yet.
-    const byChain = new Map<string, AuditRecord[]>();
-    for (const r of byUid.values()) {
-      const chain = chainOfUnixNano(r.timeUnixNano);
-      let list = byChain.get(chain);
-      if (!list) byChain.set(chain, (list = []));
-      list.push(r);
-    }
-    for (const chain of [...byChain.keys()]) {
-      const ok = await this.ensureChain(chain);
-      if (!ok) {
-        const n = byChain.get(chain)!.length;
-        result.rejected += n;
-        result.rejectedReason = `${result.rejected} record(s) fall in retired audit chain ${chain}`;
-        byChain.delete(chain);
+    // Group by segment (month and tenant), creating months that do not exist yet.
+    const bySegment = new Map<string, { segment: Segment; records: AuditRecord[] }>();
+    try {
+      for (const r of byUid.values()) {
+        const placed = await this.segments.place(monthOfUnixNano(r.timeUnixNano), r.tenantId);
+        if ('retired' in placed) {
+          result.rejected++;
+          result.rejectedReason = `${result.rejected} record(s) fall in retired audit chain ${placed.retired}`;
+          continue;
+        }
+        let group = bySegment.get(placed.segment.id);
+        if (!group) bySegment.set(placed.segment.id, (group = { segment: placed.segment, records: [] }));
+        group.records.push(r);
       }
+    } catch (err) {
+      if (isUnavailable(err)) throw new UnavailableError(`postgres unavailable: ${errorLine(err)}`, err);
+      throw err;
     }
-    if (byChain.size === 0) return result;
+    if (bySegment.size === 0) return result;
 
-    const chains = [...byChain.keys()].sort();
+    const groups = [...bySegment.values()].sort((a, b) => (a.segment.id < b.segment.id ? -1 : 1));
     const receivedIso = receivedAt.toISOString();
-    // Everything that does not depend on the chain position is computed before taking the
+    // Everything that does not depend on the chain position is computed before taking a
     // chain lock: the canonical JSON (stored as is), the content hash and the COPY line up to the chain columns.
     const received = copyField(receivedIso);
     const prepared = new Map<AuditRecord, { content: Buffer; head: string }>();
-    for (const list of byChain.values()) {
+    for (const { records: list } of groups) {
       for (const r of list) {
         const json = canonicalJson(r.record);
         const content = contentHash(rowContent(r, receivedIso, new RawJson(json)));
@@ -150,67 +156,55 @@ export class AuditStore {
       await withClient(this.pool, async (client) => {
         await client.query('BEGIN');
         try {
-          // 1. Register the uids; the returned ones are new. Not under the chain lock, so
-          //    concurrent requests do this (and step 2) in parallel; a replayed uid still
-          //    uncommitted elsewhere makes us wait for that transaction's outcome.
+          // 1. Register the uids; the returned ones are new. Not under a chain lock, so
+          //    concurrent requests do this in parallel; a replayed uid still uncommitted
+          //    elsewhere makes us wait for that transaction's outcome.
           const uids: string[] = [];
-          const uidChains: string[] = [];
-          for (const chain of chains) {
-            for (const r of byChain.get(chain)!) {
+          const uidSegments: string[] = [];
+          for (const { segment, records: list } of groups) {
+            for (const r of list) {
               uids.push(r.uid);
-              uidChains.push(chain);
+              uidSegments.push(segment.id);
             }
           }
           const fresh = await client.query<{ uid: string }>(
             `INSERT INTO ${SCHEMA}.record_uids (uid, chain)
              SELECT u, c FROM unnest($1::text[], $2::text[]) AS t(u, c) ORDER BY u
              ON CONFLICT (uid) DO NOTHING RETURNING uid`,
-            [arrayLiteral(uids), arrayLiteral(uidChains)],
+            [arrayLiteral(uids), arrayLiteral(uidSegments)],
           );
           const isNew = new Set(fresh.rows.map((row) => row.uid));
           result.duplicates += uids.length - isNew.size;
-          if (isNew.size === 0) {
-            await client.query('COMMIT');
-            return;
-          }
 
-          // 2. The rows to write, per chain, in chain order.
-          const todo: [string, AuditRecord[]][] = [];
-          let freshCount = 0;
-          for (const chain of chains) {
-            const list = byChain.get(chain)!.filter((r) => isNew.has(r.uid));
-            if (list.length) todo.push([chain, list]);
-            freshCount += list.length;
-          }
-
-          // 3. Lock the chains (sorted: no lock-order deadlocks), read their heads, link the rows.
-          for (const [chain] of todo) {
-            const [k1, k2] = chainLockKey(chain);
-            await client.query('SELECT pg_advisory_xact_lock($1, $2)', [k1, k2]);
-          }
-          const lines: string[] = [];
-          for (const [chain, list] of todo) {
-            const { start, end } = chainRange(chain);
+          // 2. Per segment (sorted: segments are locked in one order, no deadlocks): take a
+          //    free chain of the segment, read its head, link the rows, one COPY into the leaf.
+          let written = 0;
+          for (const { segment, records: list } of groups) {
+            const rows = list.filter((r) => isNew.has(r.uid));
+            if (rows.length === 0) continue;
+            const { chain, stream } = await lockFreeChain(client, segment);
             const head = await client.query<{ seq: string; row_hash: Buffer }>(
-              `SELECT seq, row_hash FROM ${SCHEMA}.records
-                WHERE time >= $1 AND time < $2 ORDER BY seq DESC LIMIT 1`,
-              [start, end],
+              `SELECT seq, row_hash FROM ${SCHEMA}.${quoteIdent(segment.leaf)}
+                WHERE stream = $1 ORDER BY seq DESC LIMIT 1`,
+              [stream],
             );
             let seq = head.rows.length ? BigInt(head.rows[0]!.seq) : 0n;
             let prev: Buffer = head.rows.length ? head.rows[0]!.row_hash : genesisHash(chain);
-            for (const r of list) {
+            const lines: string[] = [];
+            for (const r of rows) {
               seq++;
               const { content, head: lineHead } = prepared.get(r)!;
               const row = rowHash(chain, seq, prev, content);
-              lines.push(`${lineHead}\t${seq}\t${copyBytea(prev)}\t${copyBytea(row)}\n`);
+              lines.push(`${lineHead}\t${seq}\t${copyBytea(prev)}\t${copyBytea(row)}\t${stream}\n`);
               prev = row;
             }
+            await copyRows(client, `${SCHEMA}.${quoteIdent(segment.leaf)}`, lines);
+            written += rows.length;
           }
 
-          // 4. One COPY, then COMMIT; the caller acknowledges only after this returns.
-          await copyRows(client, `${SCHEMA}.records`, lines);
+          // 3. COMMIT; the caller acknowledges only after this returns.
           await client.query('COMMIT');
-          result.inserted = freshCount;
+          result.inserted = written;
         } catch (err) {
           await client.query('ROLLBACK').catch(() => {});
           throw err;
@@ -223,20 +217,31 @@ export class AuditStore {
     }
     return result;
   }
+}
 
-  /** Make sure the chain's partition exists. false ⇒ the chain was retired. */
-  private async ensureChain(chain: string): Promise<boolean> {
-    if (this.knownChains.has(chain)) return true;
-    try {
-      await this.pool.query(`SELECT ${SCHEMA}.ensure_partition($1::date)`, [`${chain}-01`]);
-    } catch (err) {
-      if (sqlState(err) === SQLSTATE_CHAIN_RETIRED) return false;
-      if (isUnavailable(err)) throw new UnavailableError(`postgres unavailable: ${errorLine(err)}`, err);
-      throw err;
+/**
+ * Takes the advisory lock of a chain of the segment for the rest of the transaction: the
+ * first one no other transaction holds, trying stream 0 first (a quiet sink keeps writing one
+ * chain), or, when all are busy, waits for one picked at random.
+ */
+async function lockFreeChain(client: PoolClient, segment: Segment): Promise<{ chain: string; stream: number }> {
+  const chains = Array.from({ length: segment.streams }, (_, stream) => chainId(segment.id, stream, segment.numbered));
+  const keys = chains.map(chainLockKey);
+  if (chains.length > 1) {
+    const free = await client.query<{ i: string }>(
+      `SELECT i FROM unnest($1::int[], $2::int[]) WITH ORDINALITY AS t(k1, k2, i)
+        WHERE pg_try_advisory_xact_lock(k1, k2) LIMIT 1`,
+      [keys.map((k) => k[0]), keys.map((k) => k[1])],
+    );
+    if (free.rows.length) {
+      const stream = Number(free.rows[0]!.i) - 1;
+      return { chain: chains[stream]!, stream };
     }
-    this.knownChains.add(chain);
-    return true;
   }
+  const stream = Math.floor(Math.random() * chains.length);
+  const [k1, k2] = keys[stream]!;
+  await client.query('SELECT pg_advisory_xact_lock($1, $2)', [k1, k2]);
+  return { chain: chains[stream]!, stream };
 }
 
 /** The hashed content of a row (see chain.ts). */

@@ -1,50 +1,68 @@
 /**
  * `domain-otel-audit verify`: recompute every chain and report the first broken link.
  *
- * For each chain (monthly partition) rows are read in seq order and checked:
+ * For each chain of each segment (leaf partition) rows are read in seq order and checked:
  *   - seq is 1, 2, 3, … without gaps            (a row deleted or inserted out of band)
  *   - prev_hash = row_hash of the previous row (genesis hash for seq 1)
  *   - content_hash = hash of the row's content   (a column or the record altered)
  *   - row_hash = hash(chain, seq, prev_hash, content_hash)
  *   - time = ns_to_timestamptz(time_unix_nano)  (the derived time column altered)
- * and every chain ever created is either present or recorded as retired.
+ * and every segment ever created is either present or recorded as retired, and holds no row
+ * outside its chains.
  * Truncating the newest rows of a chain cannot be seen from inside the database: keep the
  * heads printed by verify somewhere else and compare (`--expect-head`).
  */
 import type { Pool } from 'pg';
-import { contentHash, genesisHash, rowHash } from './chain';
+import { chainId, contentHash, genesisHash, monthOf, rowHash } from './chain';
 import { SCHEMA } from './store';
-import { quoteIdent } from './migrate';
+import { quoteIdent } from './sql-text';
 
 export interface ChainReport {
   chain: string;
-  status: 'ok' | 'broken' | 'missing' | 'retired';
+  /** The segment (leaf partition) the chain lives in. */
+  segment: string;
+  status: 'ok' | 'broken';
   rows: number;
   headSeq: string;
   /** hex row_hash of the last row ('' for an empty chain). */
   headHash: string;
 }
 
+export interface SegmentReport {
+  segment: string;
+  tenantId: string | null;
+  status: 'ok' | 'broken' | 'missing' | 'retired';
+  rows: number;
+  /** Chains in the segment. */
+  streams: number;
+}
+
 export interface Problem {
+  /** A chain id, or a segment id for problems of the whole segment. */
   chain: string;
   seq?: string;
   uid?: string;
-  kind: 'content' | 'row_hash' | 'link' | 'gap' | 'time' | 'missing_partition' | 'head';
+  kind: 'content' | 'row_hash' | 'link' | 'gap' | 'time' | 'missing_partition' | 'head' | 'stray';
   message: string;
 }
 
 export interface VerifyReport {
   ok: boolean;
   rows: number;
+  segments: SegmentReport[];
+  /** Every chain of every present segment. */
   chains: ChainReport[];
-  /** First problem of each broken chain, in chain order. */
+  /** First problem of each broken chain or segment, in order. */
   problems: Problem[];
 }
 
 export interface VerifyOptions {
-  /** Only these chains ('YYYY-MM'). */
+  /**
+   * Only these: 'YYYY-MM' (every segment of the month), a segment id ('YYYY-MM/<tenant>'),
+   * or a chain id ('<segment>#N').
+   */
   chains?: string[];
-  /** Expected heads 'YYYY-MM' → { seq, hash hex }: detects rows removed from the end. */
+  /** Expected heads chain id → { seq, hash hex }: detects rows removed from the end. */
   expectHeads?: Map<string, { seq: string; hash: string }>;
   pageSize?: number;
   progress?: (line: string) => void;
@@ -73,65 +91,102 @@ interface VerifyRow {
   time_ok: boolean;
 }
 
+interface SegmentRow {
+  chain: string;
+  partition_name: string;
+  tenant_id: string | null;
+  streams: number;
+  numbered: boolean;
+  present: boolean;
+  retired: boolean;
+}
+
 export async function verify(pool: Pool, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const progress = opts.progress ?? (() => {});
   const pageSize = opts.pageSize ?? 2000;
-  const report: VerifyReport = { ok: true, rows: 0, chains: [], problems: [] };
+  const report: VerifyReport = { ok: true, rows: 0, segments: [], chains: [], problems: [] };
 
-  const known = await pool.query<{ chain: string; partition_name: string; present: boolean; retired: boolean }>(
-    `SELECT c.chain, c.partition_name,
+  const known = await pool.query<SegmentRow>(
+    `SELECT c.chain, c.partition_name, c.tenant_id, c.streams, c.numbered,
             to_regclass(format('${SCHEMA}.%I', c.partition_name)) IS NOT NULL AS present,
             EXISTS (SELECT 1 FROM ${SCHEMA}.retired_chains r WHERE r.chain = c.chain) AS retired
-       FROM ${SCHEMA}.chains c ORDER BY c.chain`,
+       FROM ${SCHEMA}.chains c`,
   );
-  // Partitions attached without a chains row (should not happen) are verified too.
-  const attached = await pool.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_inherits i
-       JOIN pg_class c ON c.oid = i.inhrelid
-      WHERE i.inhparent = '${SCHEMA}.records'::regclass ORDER BY 1`,
+  const segments = new Map(known.rows.map((r) => [r.chain, r]));
+  // A leaf partition attached without being registered (should not happen): reported.
+  const leaves = await pool.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_partition_tree('${SCHEMA}.records') t
+       JOIN pg_class c ON c.oid = t.relid
+      WHERE t.isleaf ORDER BY 1`,
   );
-  const chains = new Map(known.rows.map((r) => [r.chain, r]));
-  for (const { name } of attached.rows) {
-    const m = /^records_(\d{4})_(\d{2})$/.exec(name);
-    if (m && !chains.has(`${m[1]}-${m[2]}`)) {
-      chains.set(`${m[1]}-${m[2]}`, { chain: `${m[1]}-${m[2]}`, partition_name: name, present: true, retired: false });
-    }
-  }
+  const registered = new Set(known.rows.map((r) => r.partition_name));
+  const unregistered = leaves.rows.map((l) => l.name).filter((n) => !registered.has(n));
 
-  for (const c of [...chains.values()].sort((a, b) => a.chain.localeCompare(b.chain))) {
-    if (opts.chains && !opts.chains.includes(c.chain)) continue;
-    const cr: ChainReport = { chain: c.chain, status: 'ok', rows: 0, headSeq: '0', headHash: '' };
-    report.chains.push(cr);
-    if (c.retired) {
-      cr.status = 'retired';
+  const wanted = (segment: string, chain?: string) =>
+    !opts.chains || opts.chains.some((c) => c === segment || c === monthOf(segment) || (chain !== undefined && c === chain));
+
+  for (const seg of [...segments.values()].sort((a, b) => (a.chain < b.chain ? -1 : 1))) {
+    const chainIds = Array.from({ length: seg.streams }, (_, k) => chainId(seg.chain, k, seg.numbered));
+    if (!wanted(seg.chain) && !chainIds.some((c) => wanted(seg.chain, c))) continue;
+    const sr: SegmentReport = { segment: seg.chain, tenantId: seg.tenant_id, status: 'ok', rows: 0, streams: seg.streams };
+    report.segments.push(sr);
+    if (seg.retired) {
+      sr.status = 'retired';
       continue;
     }
-    if (!c.present) {
-      cr.status = 'missing';
-      report.problems.push({ chain: c.chain, kind: 'missing_partition', message: `partition ${c.partition_name} is missing and was not retired` });
+    if (!seg.present) {
+      sr.status = 'missing';
+      report.problems.push({ chain: seg.chain, kind: 'missing_partition', message: `partition ${seg.partition_name} is missing and was not retired` });
       continue;
     }
-    const problem = await verifyChain(pool, c.chain, c.partition_name, cr, pageSize, progress);
-    report.rows += cr.rows;
-    if (problem) {
-      cr.status = 'broken';
-      report.problems.push(problem);
-      continue;
+    for (let stream = 0; stream < seg.streams; stream++) {
+      const chain = chainIds[stream]!;
+      if (!wanted(seg.chain, chain)) continue;
+      const cr: ChainReport = { chain, segment: seg.chain, status: 'ok', rows: 0, headSeq: '0', headHash: '' };
+      report.chains.push(cr);
+      const problem = await verifyChain(pool, chain, seg.partition_name, stream, cr, pageSize, progress);
+      sr.rows += cr.rows;
+      report.rows += cr.rows;
+      if (problem) {
+        cr.status = 'broken';
+        sr.status = 'broken';
+        report.problems.push(problem);
+        continue;
+      }
+      const expected = opts.expectHeads?.get(chain);
+      if (expected && (BigInt(expected.seq) > BigInt(cr.headSeq) ||
+          (expected.seq === cr.headSeq && expected.hash.toLowerCase() !== cr.headHash))) {
+        cr.status = 'broken';
+        sr.status = 'broken';
+        report.problems.push({
+          chain,
+          kind: 'head',
+          message: `expected head seq ${expected.seq} hash ${expected.hash}, found seq ${cr.headSeq} hash ${cr.headHash || '(empty)'}`,
+        });
+      }
     }
-    const expected = opts.expectHeads?.get(c.chain);
-    if (expected && (BigInt(expected.seq) > BigInt(cr.headSeq) ||
-        (expected.seq === cr.headSeq && expected.hash.toLowerCase() !== cr.headHash))) {
-      cr.status = 'broken';
+    // Rows whose stream is not one of the segment's chains belong to no chain: nothing vouches for them.
+    const stray = await pool.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM ${SCHEMA}.${quoteIdent(seg.partition_name)} WHERE stream < 0 OR stream >= $1`,
+      [seg.streams],
+    );
+    if (stray.rows[0]!.n !== '0') {
+      sr.status = 'broken';
       report.problems.push({
-        chain: c.chain,
-        kind: 'head',
-        message: `expected head seq ${expected.seq} hash ${expected.hash}, found seq ${cr.headSeq} hash ${cr.headHash || '(empty)'}`,
+        chain: seg.chain,
+        kind: 'stray',
+        message: `${stray.rows[0]!.n} row(s) belong to none of the segment's ${seg.streams} chain(s)`,
       });
     }
   }
+  for (const name of opts.chains ? [] : unregistered) {
+    report.problems.push({ chain: name, kind: 'stray', message: `partition ${name} is attached but is not a registered segment` });
+  }
   if (opts.expectHeads) {
+    const all = new Set([...segments.values()].flatMap((s) =>
+      Array.from({ length: s.streams }, (_, k) => chainId(s.chain, k, s.numbered))));
     for (const chain of opts.expectHeads.keys()) {
-      if (!chains.has(chain)) {
+      if (!all.has(chain)) {
         report.problems.push({ chain, kind: 'missing_partition', message: `chain ${chain} has an expected head but does not exist` });
       }
     }
@@ -144,6 +199,7 @@ async function verifyChain(
   pool: Pool,
   chain: string,
   partition: string,
+  stream: number,
   cr: ChainReport,
   pageSize: number,
   progress: (line: string) => void,
@@ -162,8 +218,8 @@ async function verifyChain(
          FROM ${SCHEMA}.${quoteIdent(partition)} AS r
         -- r.seq, not seq: a bare name in ORDER BY means the output column, which is seq::text
         -- (1, 10, 11, …, 2), and a chain of 10+ rows would look broken.
-        WHERE r.seq > $1 ORDER BY r.seq LIMIT $2`,
-      [lastSeq, pageSize],
+        WHERE r.stream = $3 AND r.seq > $1 ORDER BY r.seq LIMIT $2`,
+      [lastSeq, pageSize, stream],
     );
     for (const row of page.rows) {
       const at = { chain, seq: row.seq, uid: row.uid };

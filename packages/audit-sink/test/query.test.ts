@@ -80,7 +80,7 @@ describe('audit-sink query: filters, time ranges, table and NDJSON', function ()
     const [row] = await ndjson('--from', '2024-05-10T09:00:00Z', '--to', '2024-05-10T10:00:00Z');
     assert.equal(row.time, '2024-05-10T09:00:00.123000000Z');
     assert.equal(row.time_unix_nano, '1715331600123000000');
-    assert.equal(row.chain, '2024-05');
+    assert.equal(row.chain, '2024-05#0');
     assert.equal(row.seq, '2');
     assert.equal(row.service, 'billing');
     assert.equal(row.record.attributes['domain.audit.outcome'], 'denied');

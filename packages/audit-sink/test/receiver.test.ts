@@ -268,6 +268,6 @@ describe('audit-sink receiver: OTLP round trip into Postgres', function () {
     const part = await sink.admin.query(`SELECT to_regclass('domain_otel_audit.records_2019_03') IS NOT NULL AS ok`);
     assert.equal(part.rows[0].ok, true);
     const got = await sink.admin.query('SELECT tableoid::regclass::text AS p, seq FROM domain_otel_audit.records WHERE uid = $1', [u]);
-    assert.deepEqual(got.rows, [{ p: 'domain_otel_audit.records_2019_03', seq: '1' }]);
+    assert.deepEqual(got.rows, [{ p: 'domain_otel_audit.records_2019_03_default', seq: '1' }]);
   });
 });

@@ -52,14 +52,15 @@ describe('audit-sink retention: archive a partition to NDJSON, then drop it', fu
   it('refuses to archive a chain that does not verify', async () => {
     await sink.admin.query('BEGIN');
     await sink.admin.query(`SET LOCAL session_replication_role = replica`);
-    await sink.admin.query(`UPDATE domain_otel_audit.records_2020_02 SET outcome = 'denied' WHERE seq = 1`);
+    await sink.admin.query(`UPDATE domain_otel_audit.records_2020_02_default SET outcome = 'denied' WHERE seq = 1`);
     await sink.admin.query('COMMIT');
     const r = await cli(['retain', ...db(), '--older-than', '180d', '--archive-dir', dir]);
     assert.equal(r.code, 3);
-    assert.match(r.err, /chain 2020-02 does not verify at seq 1; not archiving it/);
-    // 2020-01 (good, earlier) was retired; 2020-02 is untouched.
-    const parts = await sink.admin.query(`SELECT to_regclass('domain_otel_audit.records_2020_02') IS NOT NULL AS p2, to_regclass('domain_otel_audit.records_2020_01') IS NOT NULL AS p1`);
-    assert.deepEqual(parts.rows[0], { p1: false, p2: true });
+    assert.match(r.err, /chain 2020-02#0 does not verify at seq 1; not archiving it/);
+    // 2020-01 (good, earlier) was retired, the month with it (its only segment); 2020-02 is untouched.
+    const parts = await sink.admin.query(`SELECT to_regclass('domain_otel_audit.records_2020_02_default') IS NOT NULL AS p2,
+      to_regclass('domain_otel_audit.records_2020_01_default') IS NOT NULL AS p1, to_regclass('domain_otel_audit.records_2020_01') IS NOT NULL AS m1`);
+    assert.deepEqual(parts.rows[0], { p1: false, m1: false, p2: true });
   });
 
   it('the archive holds every row with its hashes: the chain re-verifies offline from the file alone', async () => {
@@ -68,17 +69,21 @@ describe('audit-sink retention: archive a partition to NDJSON, then drop it', fu
     assert.equal(readFileSync(file + '.sha256', 'utf8'), `${createHash('sha256').update(text).digest('hex')}  audit-2020-01.ndjson\n`);
     const rows = text.trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(rows.map((r) => r.user_id), ['old-1', 'old-2', 'old-3']);
-    let prev: Buffer = createHash('sha256').update('domain-otel-audit/genesis/v1\n2020-01').digest();
+    let prev: Buffer = createHash('sha256').update('domain-otel-audit/genesis/v1\n2020-01#0').digest();
     for (const r of rows) {
+      assert.equal(r.chain, '2020-01#0');
+      assert.equal(r.segment, '2020-01');
       assert.equal(r.prev_hash, prev.toString('hex'));
       const content = contentHash(r);
       assert.equal(content.toString('hex'), r.content_hash);
-      const row = rowHash('2020-01', r.seq, prev, content);
+      const row = rowHash('2020-01#0', r.seq, prev, content);
       assert.equal(row.toString('hex'), r.row_hash);
       prev = row;
     }
-    const retired = await sink.admin.query(`SELECT chain, rows::int, head_seq::int, archive_sha256 FROM domain_otel_audit.retired_chains`);
-    assert.deepEqual(retired.rows, [{ chain: '2020-01', rows: 3, head_seq: 3, archive_sha256: createHash('sha256').update(text).digest('hex') }]);
+    const retired = await sink.admin.query(`SELECT chain, rows::int, heads, archive_sha256 FROM domain_otel_audit.retired_chains`);
+    assert.deepEqual(retired.rows, [{
+      chain: '2020-01', rows: 3, heads: { '2020-01#0': ['3', rows[2].row_hash] }, archive_sha256: createHash('sha256').update(text).digest('hex'),
+    }]);
     const uids = await sink.admin.query(`SELECT count(*)::int AS n FROM domain_otel_audit.record_uids WHERE chain = '2020-01'`);
     assert.equal(uids.rows[0].n, 0, 'the uids of a retired chain are forgotten');
   });
@@ -86,7 +91,7 @@ describe('audit-sink retention: archive a partition to NDJSON, then drop it', fu
   it('verify reports the retired chain as retired, not missing', async () => {
     const r = await cli(['verify', ...db(), '--chain', '2020-01']);
     assert.equal(r.code, 0, r.out + r.err);
-    assert.equal(r.out, 'chain 2020-01: retired\n');
+    assert.equal(r.out, 'segment 2020-01: retired\n');
   });
 
   it('a late record for a retired month is refused through partial success, not stored, no partition recreated', async () => {

@@ -12,6 +12,8 @@ function monthOf(d: Date, plus: number): string {
 describe('audit-sink schema: partitions, roles, append-only enforcement', function () {
   this.timeout(120_000);
   let sink: SinkFixture;
+  /** The current month (LIST-partitioned by tenant) and its shared segment (the leaf rows go to). */
+  let month: string;
   let partition: string;
 
   before(async () => {
@@ -20,7 +22,8 @@ describe('audit-sink schema: partitions, roles, append-only enforcement', functi
       await exportWith('proto', sink.url, await sdkRecords([decision(), decision(), decision()], { 'service.name': 'schema' })),
     );
     const now = new Date();
-    partition = `domain_otel_audit.records_${monthOf(now, 0).replace('-', '_')}`;
+    month = `domain_otel_audit.records_${monthOf(now, 0).replace('-', '_')}`;
+    partition = `${month}_default`;
   });
   after(async () => {
     await sink?.close();
@@ -69,10 +72,10 @@ describe('audit-sink schema: partitions, roles, append-only enforcement', functi
     for (const cols of ['(user_id, "time")', '(tenant_id, "time")', '(manager, entity_id, "time")', '("time")', '(trace_id)']) {
       assert.ok(defs.includes(cols), `index on ${cols}`);
     }
-    const seqKey = await sink.admin.query(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [
-      partition.split('.')[1] + '_seq_key',
+    const chainKey = await sink.admin.query(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [
+      partition.split('.')[1] + '_chain_key',
     ]);
-    assert.match(seqKey.rows[0].indexdef, /UNIQUE INDEX .* \(seq\)/);
+    assert.match(chainKey.rows[0].indexdef, /UNIQUE INDEX .* \(stream, seq\)/);
   });
 
   it('the writer role can INSERT and SELECT only: UPDATE, DELETE, TRUNCATE, DDL are refused', async () => {
@@ -85,8 +88,15 @@ describe('audit-sink schema: partitions, roles, append-only enforcement', functi
       `UPDATE ${partition} SET action = 'x'`,
       `DELETE FROM ${partition}`,
       `TRUNCATE ${partition}`,
+      `UPDATE ${month} SET action = 'x'`,
+      `DELETE FROM ${month}`,
+      `TRUNCATE ${month}`,
       `DELETE FROM domain_otel_audit.record_uids`,
       `DROP TABLE ${partition}`,
+      `DROP TABLE ${month}`,
+      `ALTER TABLE ${month} DETACH PARTITION ${partition}`,
+      `UPDATE domain_otel_audit.settings SET value = '1'`,
+      `INSERT INTO domain_otel_audit.tenant_partitions VALUES ('x', 99)`,
       `ALTER TABLE domain_otel_audit.records DISABLE TRIGGER ALL`,
       `CREATE TABLE domain_otel_audit.x (a int)`,
     ]) {
@@ -110,7 +120,11 @@ describe('audit-sink schema: partitions, roles, append-only enforcement', functi
       `UPDATE ${partition} SET action = 'x'`,
       `DELETE FROM ${partition} WHERE seq = 1`,
       `TRUNCATE ${partition}`,
+      `UPDATE ${month} SET action = 'x'`,
+      `DELETE FROM ${month} WHERE false`,
+      `TRUNCATE ${month}`,
       `UPDATE domain_otel_audit.chains SET partition_name = 'x'`,
+      `DELETE FROM domain_otel_audit.tenant_partitions`,
       `DELETE FROM domain_otel_audit.retired_chains`,
     ]) {
       await rejects(su, sql, /is append-only: (UPDATE|DELETE|TRUNCATE) is not allowed/, '42501');
@@ -121,21 +135,27 @@ describe('audit-sink schema: partitions, roles, append-only enforcement', functi
 
   it('a new partition created on demand by the writer gets the same protection', async () => {
     assertExported(await exportWith('json', sink.url, await sdkRecords([decision({}, { timestamp: new Date('2021-06-01T00:00:00Z') })])));
-    await rejects(sink.adminUrl, `TRUNCATE domain_otel_audit.records_2021_06`, /append-only/, '42501');
-    await rejects(sink.adminUrl, `DELETE FROM domain_otel_audit.records_2021_06`, /append-only/, '42501');
-    await rejects(sink.adminUrl, `UPDATE domain_otel_audit.records_2021_06 SET uid = 'x'`, /append-only/, '42501');
-    const owner = await sink.admin.query(`SELECT tableowner FROM pg_tables WHERE tablename = 'records_2021_06'`);
-    assert.equal(owner.rows[0].tableowner, 'postgres', 'owned by the schema owner, not the writer');
+    for (const table of ['records_2021_06', 'records_2021_06_default']) {
+      await rejects(sink.adminUrl, `TRUNCATE domain_otel_audit.${table}`, /append-only/, '42501');
+      await rejects(sink.adminUrl, `DELETE FROM domain_otel_audit.${table}`, /append-only/, '42501');
+      await rejects(sink.adminUrl, `UPDATE domain_otel_audit.${table} SET uid = 'x'`, /append-only/, '42501');
+      const owner = await sink.admin.query(`SELECT tableowner FROM pg_tables WHERE tablename = $1`, [table]);
+      assert.equal(owner.rows[0].tableowner, 'postgres', `${table} owned by the schema owner, not the writer`);
+    }
   });
 
-  it('the chain stays linear when many requests append at once', async () => {
+  it('every chain stays linear when many requests append at once', async () => {
     const pool = new Pool({ connectionString: sink.adminUrl });
     const batches = await Promise.all(Array.from({ length: 20 }, () => sdkRecords([decision(), decision(), decision(), decision()])));
     const results = await Promise.all(batches.map((b, i) => exportWith(i % 2 ? 'json' : 'proto', sink.url, b)));
     results.forEach(assertExported);
-    const r = await pool.query(`SELECT count(*)::int AS n, min(seq)::int AS lo, max(seq)::int AS hi FROM ${partition}`);
-    assert.equal(r.rows[0].lo, 1);
-    assert.equal(r.rows[0].hi, r.rows[0].n, 'seq 1..n without gaps or duplicates');
+    const r = await pool.query(
+      `SELECT stream, count(*)::int AS n, min(seq)::int AS lo, max(seq)::int AS hi FROM ${partition} GROUP BY stream`);
+    for (const c of r.rows) {
+      assert.equal(c.lo, 1, `stream ${c.stream} starts at seq 1`);
+      assert.equal(c.hi, c.n, `stream ${c.stream}: seq 1..n without gaps or duplicates`);
+    }
+    assert.equal(r.rows.reduce((a, c) => a + c.n, 0), 3 + 80);
     await pool.end();
   });
 });

@@ -1,0 +1,8 @@
+/** Quoting for the few SQL statements whose identifiers or literals cannot be parameters. */
+export function quoteIdent(s: string): string {
+  return '"' + s.replace(/"/g, '""') + '"';
+}
+
+export function quoteLiteral(s: string): string {
+  return "'" + s.replace(/'/g, "''") + "'";
+}
