@@ -9,6 +9,7 @@
  *   raw-copy    COPY of the same column values into an unindexed, unpartitioned table: the floor
  * and prints one JSON line with records/s for each and the ratios to raw-copy.
  */
+import { readFileSync, readdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import { Pool } from 'pg';
@@ -73,6 +74,35 @@ function batchBytes(run: string, b: number, start: number): Uint8Array {
   return logsV1.ExportLogsServiceRequest.encode(msg).finish();
 }
 
+/** CPU time (µs) used so far by every postgres process on this machine (the bench's cluster is the only one). */
+function postgresCpuMicros(): number {
+  const tick = 1e6 / 100; // USER_HZ
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
+      const f = stat.slice(close + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12])) * tick; // utime, stime
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+/** Runs fn and returns its wall time and the CPU µs per record spent in this process and in Postgres. */
+async function measured(n: number, fn: () => Promise<void>): Promise<{ perS: number; nodeUs: number; pgUs: number }> {
+  const pg0 = postgresCpuMicros();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { perS: n / wall, nodeUs: (cpu.user + cpu.system) / n, pgUs: (postgresCpuMicros() - pg0) / n };
+}
+
 async function parallel<T>(items: T[], c: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: c }, async () => {
@@ -88,13 +118,17 @@ async function main() {
     await migrate(admin, { writerLogin: 'bench_writer' });
     const pool = createPool({ connectionString: pg.connectionString('bench', 'bench_writer'), max: C + 1 });
     const results: Record<string, number> = {};
+    const cpu: Record<string, { node: number; postgres: number }> = {};
+    const record = (name: string, m: { perS: number; nodeUs: number; pgUs: number }) => {
+      results[name] = m.perS;
+      cpu[name] = { node: +m.nodeUs.toFixed(1), postgres: +m.pgUs.toFixed(1) };
+    };
 
     // sink-http
     const receiver = new AuditReceiver({ pool, token: 't', port: 0, log: () => {} });
     await receiver.listen();
     const httpBatches = Array.from({ length: Math.ceil(N / B) }, (_, i) => gzipSync(batchBytes('http', B, i * B)));
-    let t = performance.now();
-    await parallel(httpBatches, C, async (body) => {
+    record('sink-http', await measured(N, () => parallel(httpBatches, C, async (body) => {
       const r = await fetch(receiver.url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', authorization: 'Bearer t' },
@@ -102,19 +136,16 @@ async function main() {
       });
       if (r.status !== 200) throw new Error(`status ${r.status}`);
       await r.arrayBuffer();
-    });
-    results['sink-http'] = N / ((performance.now() - t) / 1000);
+    })));
     await receiver.close();
 
     // sink-store
     const decoded: AuditRecord[][] = Array.from({ length: Math.ceil(N / B) }, (_, i) =>
       decodeExportLogsRequest(batchBytes('store', B, i * B), 'protobuf', { receivedUnixNano: 0n }).audit);
     const store = new AuditStore(pool);
-    t = performance.now();
-    await parallel(decoded, C, async (recs) => {
+    record('sink-store', await measured(N, () => parallel(decoded, C, async (recs) => {
       await store.insert(recs, new Date());
-    });
-    results['sink-store'] = N / ((performance.now() - t) / 1000);
+    })));
 
     // raw-copy: same values, no chain, no dedupe, no indexes, one COPY
     await admin.query(`CREATE TABLE raw_copy (time_unix_nano bigint, uid text, event_name text, action text, outcome text,
@@ -122,8 +153,7 @@ async function main() {
     const flat = decoded.flat();
     const esc = (v: string | null) => (v === null ? '\\N' : v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r'));
     const client = await admin.connect();
-    t = performance.now();
-    await pipeline(
+    record('raw-copy', await measured(N, () => pipeline(
       Readable.from((function* () {
         for (let i = 0; i < flat.length; i += 1000) {
           yield flat.slice(i, i + 1000).map((r) => [r.timeUnixNano, r.uid, r.eventName, r.action, r.outcome, r.manager, r.entityId,
@@ -131,8 +161,7 @@ async function main() {
         }
       })()),
       client.query(copyFrom('COPY raw_copy FROM STDIN')),
-    );
-    results['raw-copy'] = N / ((performance.now() - t) / 1000);
+    )));
     client.release();
 
     const verify = await admin.query(`SELECT count(*)::int AS n FROM domain_otel_audit.records`);
@@ -146,6 +175,7 @@ async function main() {
       batch: B,
       concurrency: C,
       records_per_s: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, round(v)])),
+      cpu_us_per_record: cpu,
       ratio_to_raw_copy: {
         'sink-http': +(results['sink-http']! / results['raw-copy']!).toFixed(3),
         'sink-store': +(results['sink-store']! / results['raw-copy']!).toFixed(3),

@@ -18,6 +18,15 @@ export class RawJson {
   constructor(readonly json: string) {}
 }
 
+/** Canonical text of objects shared by many records (a request's resource and scope), computed once. */
+const shared = new WeakMap<object, string>();
+
+/** Marks an object that will not change again as shared: its canonical text is computed once and reused. */
+export function shareCanonical<T extends object>(obj: T): T {
+  shared.set(obj, writeCanonical(obj));
+  return obj;
+}
+
 function writeCanonical(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
@@ -32,6 +41,8 @@ function writeCanonical(value: unknown): string {
       return value.toString();
     case 'object': {
       if (value instanceof RawJson) return value.json;
+      const known = shared.get(value);
+      if (known !== undefined) return known;
       if (Array.isArray(value)) {
         let out = '[';
         for (let i = 0; i < value.length; i++) {

@@ -13,7 +13,8 @@
  * from jsonb. The sink computes all of it before the INSERT; `verify` recomputes it from
  * what Postgres returns.
  */
-import { canonicalJson, sha256 } from './canonical';
+import { createHash } from 'node:crypto';
+import { RawJson, canonicalJson, sha256 } from './canonical';
 import type { PlainRecord } from './otlp';
 
 export interface RowContent {
@@ -36,6 +37,27 @@ export interface RowContent {
 }
 
 export function contentHash(c: RowContent): Buffer {
+  // The canonical JSON of {v: 1, uid, …, record}, written with its keys already in canonical
+  // (sorted) order; the record, the largest part, is hashed without being copied into it.
+  const str = (v: string | null) => (v === null ? 'null' : JSON.stringify(v));
+  const record = c.record instanceof RawJson ? c.record.json : canonicalJson(c.record);
+  return createHash('sha256')
+    .update('domain-otel-audit/content/v1\n')
+    .update(
+      `{"action":${str(c.action)},"entity_id":${str(c.entity_id)},"event_name":${str(c.event_name)},` +
+        `"manager":${str(c.manager)},"outcome":${str(c.outcome)},"received_at":${str(c.received_at)},"record":`,
+    )
+    .update(record)
+    .update(
+      `,"service":${str(c.service)},"span_id":${str(c.span_id)},"tenant_id":${str(c.tenant_id)},` +
+        `"time_unix_nano":${str(c.time_unix_nano)},"trace_id":${str(c.trace_id)},"uid":${str(c.uid)},` +
+        `"uid_generated":${c.uid_generated ? 'true' : 'false'},"user_id":${str(c.user_id)},"v":1}`,
+    )
+    .digest();
+}
+
+/** The same hash computed the generic way (canonical JSON of the content object); kept to test contentHash against. */
+export function contentHashGeneric(c: RowContent): Buffer {
   const content = {
     v: 1,
     uid: c.uid,

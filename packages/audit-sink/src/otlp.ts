@@ -19,7 +19,7 @@ import {
   ATTR_USER_ID,
   AUDIT_EVENT_NAMES,
 } from './conventions';
-import { canonicalJson, sha256, storableString, type PlainValue } from './canonical';
+import { canonicalJson, sha256, shareCanonical, storableString, type PlainValue } from './canonical';
 
 // The generated module is typed as a bare protobufjs Root; describe the part we use.
 interface ProtoType {
@@ -273,8 +273,12 @@ function int64ToString(v: unknown, format: Format, path: string, unsigned = fals
   } else if (typeof v === 'bigint') {
     out = v.toString();
   } else if (typeof v === 'object' && 'low' in v && 'high' in v) {
-    // protobufjs Long (long.js): exact toString honouring its `unsigned` flag.
-    out = String((v as { toString(): string }).toString());
+    // protobufjs Long (long.js): its two 32-bit halves, exactly, honouring `unsigned`. Every
+    // 64-bit value is in range, so no further check is needed.
+    const { low, high, unsigned: u } = v as { low: number; high: number; unsigned: boolean };
+    if (high === 0) return String(low >>> 0);
+    const big = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+    return (u || high > 0 ? big : big - (1n << 64n)).toString();
   } else {
     throw new PayloadError(`${path}: expected an integer`);
   }
@@ -350,13 +354,17 @@ function doubleToPlain(x: unknown, path: string): PlainValue {
 }
 
 function keyValuesToPlain(v: unknown, format: Format, path: string, depth: number): PlainAttributes {
-  const out: PlainAttributes = Object.create(null) as PlainAttributes;
+  // A plain {} (Object.create(null) would start in V8's slow dictionary mode); '__proto__'
+  // is defined as an own property instead of being assigned, which would set the prototype.
+  const out: PlainAttributes = {};
   const list = asArray(v, path);
   for (let i = 0; i < list.length; i++) {
     const kv = asObject(list[i], `${path}[${i}]`);
     if (!kv) continue;
     const key = asString(kv['key'], `${path}[${i}].key`);
-    out[key] = anyValueToPlain(kv['value'], format, `${path}[${i}].value`, depth);
+    const value = anyValueToPlain(kv['value'], format, `${path}[${i}].value`, depth);
+    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
   }
   return out;
 }
@@ -411,8 +419,9 @@ function walkRequest(msg: unknown, format: Format, opts: DecodeOptions): DecodeR
           result.ignored++;
           continue;
         }
-        resource ??= plainResource(rl, format, `${rpath}.resource`);
-        scope ??= plainScope(sl, format, `${spath}.scope`);
+        // Shared by every record of the resource / scope: serialised canonically once.
+        resource ??= shareCanonical(plainResource(rl, format, `${rpath}.resource`));
+        scope ??= shareCanonical(plainScope(sl, format, `${spath}.scope`));
         result.audit.push(toAuditRecord(lr, eventName, resource, scope, format, lpath, opts));
       }
     }
