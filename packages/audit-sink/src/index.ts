@@ -8,13 +8,13 @@ export { decodeExportLogsRequest, encodeExportLogsResponse, PayloadError } from 
 export type { AuditRecord, DecodeResult, Format, PlainRecord } from './otlp';
 export { canonicalJson } from './canonical';
 export type { PlainValue } from './canonical';
-export { contentHash, rowHash, genesisHash, chainOfUnixNano } from './chain';
+export { contentHash, rowHash, genesisHash, chainOfUnixNano, monthOfUnixNano, chainId, chainLockKey } from './chain';
 export { UnavailableError, isUnavailable } from './errors';
 export * from './conventions';
 export { verify } from './verify';
-export type { VerifyOptions, VerifyReport, ChainReport, Problem } from './verify';
+export type { VerifyOptions, VerifyReport, ChainReport, SegmentReport, Problem } from './verify';
 export { queryAudit, buildQuery, toNdjson, toTable } from './query';
 export type { QueryFilters, AuditRow } from './query';
-export { retain } from './retain';
+export { retain, archiveFileName } from './retain';
 export type { RetainOptions, RetainResult } from './retain';
 export { runCli } from './cli';
