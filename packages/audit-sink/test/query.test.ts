@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
-import { runCli } from '../src/cli';
+import { cli } from './helpers/cli-run';
 import { startSink, type SinkFixture } from './helpers/sink-fixture';
 import { assertExported, decision, exportWith, sdkRecords, type EmitSpec } from './helpers/otlp-client';
 
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s), env: {} });
-  return { code, out, err };
-}
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 

@@ -4,20 +4,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contentHash, rowHash } from '../src';
-import { runCli } from '../src/cli';
-import { startSink, TOKEN, type SinkFixture } from './helpers/sink-fixture';
-import { assertExported, decision, exportWith, sdkRecords } from './helpers/otlp-client';
+import { cli } from './helpers/cli-run';
+import { startSink, type SinkFixture } from './helpers/sink-fixture';
+import { assertExported, decision, exportWith, postRecords, sdkRecords } from './helpers/otlp-client';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const root = require('otlp-proto-root/build/src/generated/root');
 const logsV1 = root.opentelemetry.proto.collector.logs.v1;
 
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s), env: {} });
-  return { code, out, err };
-}
 
 describe('audit-sink retention: archive a partition to NDJSON, then drop it', function () {
   this.timeout(120_000);
@@ -96,20 +90,9 @@ describe('audit-sink retention: archive a partition to NDJSON, then drop it', fu
 
   it('a late record for a retired month is refused through partial success, not stored, no partition recreated', async () => {
     const records = await sdkRecords([decision({}, { timestamp: new Date('2020-01-15T00:00:00Z') }), decision({}, { timestamp: new Date() })]);
-    const msg = logsV1.ExportLogsServiceRequest.fromObject({
-      resourceLogs: [{ resource: {}, scopeLogs: [{ scope: { name: 't' }, logRecords: records.map((r) => ({
-        timeUnixNano: String(BigInt(r.hrTime[0]) * 1_000_000_000n + BigInt(r.hrTime[1])),
-        eventName: r.eventName,
-        attributes: Object.entries(r.attributes).map(([key, v]) => ({ key, value: { stringValue: String(v) } })),
-      })) }] }],
-    });
-    const res = await fetch(sink.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${TOKEN}` },
-      body: logsV1.ExportLogsServiceRequest.encode(msg).finish(),
-    });
+    const res = await postRecords(sink.url, records);
     assert.equal(res.status, 200);
-    const body = logsV1.ExportLogsServiceResponse.decode(new Uint8Array(await res.arrayBuffer()));
+    const body = logsV1.ExportLogsServiceResponse.decode(res.body);
     assert.equal(Number(body.partialSuccess.rejectedLogRecords), 1);
     assert.match(body.partialSuccess.errorMessage, /retired audit chain 2020-01/);
     const p = await sink.admin.query(`SELECT to_regclass('domain_otel_audit.records_2020_01') IS NOT NULL AS p`);

@@ -4,20 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { chainLockKey } from '../src';
-import { runCli } from '../src/cli';
-import { startSink, TOKEN, type SinkFixture } from './helpers/sink-fixture';
-import { assertExported, decision, exportWith, sdkRecords } from './helpers/otlp-client';
+import { cli } from './helpers/cli-run';
+import { startSink, type SinkFixture } from './helpers/sink-fixture';
+import { assertExported, decision, exportWith, postRecords, sdkRecords } from './helpers/otlp-client';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const root = require('otlp-proto-root/build/src/generated/root');
 const logsV1 = root.opentelemetry.proto.collector.logs.v1;
 
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s), env: {} });
-  return { code, out, err };
-}
 
 const at = (iso: string) => ({ timestamp: new Date(iso) });
 
@@ -38,23 +32,11 @@ describe('audit-sink segments: several chains per month, tenants with partitions
     );
     return r.rows;
   }
-  /** A raw request (the exporters cannot be told to send a record of a chosen tenant and month without a helper). */
+  /** Sends the records and returns the sink's answer (its partial success). */
   async function post(specs: ReturnType<typeof decision>[]) {
-    const records = await sdkRecords(specs);
-    const msg = logsV1.ExportLogsServiceRequest.fromObject({
-      resourceLogs: [{ resource: {}, scopeLogs: [{ scope: { name: 't' }, logRecords: records.map((r) => ({
-        timeUnixNano: String(BigInt(r.hrTime[0]) * 1_000_000_000n + BigInt(r.hrTime[1])),
-        eventName: r.eventName,
-        attributes: Object.entries(r.attributes).map(([key, v]) => ({ key, value: { stringValue: String(v) } })),
-      })) }] }],
-    });
-    const res = await fetch(sink.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${TOKEN}` },
-      body: logsV1.ExportLogsServiceRequest.encode(msg).finish(),
-    });
+    const res = await postRecords(sink.url, await sdkRecords(specs));
     assert.equal(res.status, 200);
-    return logsV1.ExportLogsServiceResponse.decode(new Uint8Array(await res.arrayBuffer()));
+    return logsV1.ExportLogsServiceResponse.decode(res.body);
   }
 
   before(async () => {

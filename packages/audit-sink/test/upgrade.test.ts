@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Pool } from 'pg';
 import { AuditStore, contentHash, createPool, decodeExportLogsRequest, genesisHash, migrate, rowHash, type AuditRecord } from '../src';
 import { rowContent } from '../src/store';
-import { runCli } from '../src/cli';
+import { cli } from './helpers/cli-run';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './helpers/throwaway-postgres';
 
 function records(month: string, users: string[]): AuditRecord[] {
@@ -21,12 +21,6 @@ function records(month: string, users: string[]): AuditRecord[] {
   return decodeExportLogsRequest(Buffer.from(JSON.stringify(body)), 'json', { receivedUnixNano: 0n }).audit;
 }
 
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s), env: {} });
-  return { code, out, err };
-}
 
 describe('audit-sink upgrade: a database of schema version 1 keeps its chains and accepts records after migrate', function () {
   this.timeout(120_000);

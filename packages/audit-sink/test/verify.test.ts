@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { contentHash, rowHash } from '../src';
-import { runCli } from '../src/cli';
+import { cli } from './helpers/cli-run';
 import { startSink, type SinkFixture } from './helpers/sink-fixture';
 import { assertExported, decision, exportWith, sdkRecords } from './helpers/otlp-client';
 
-async function cli(args: string[], env: Record<string, string> = {}) {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s), env: { ...env } });
-  return { code, out, err };
-}
 
 describe('audit-sink hash chain: verify finds the first broken link', function () {
   this.timeout(120_000);

@@ -98,3 +98,25 @@ export function decision(over: Partial<Record<string, unknown>> = {}, spec: Part
     ...spec,
   };
 }
+
+/**
+ * POSTs the records as a hand-built protobuf request (string attributes only), for tests that
+ * read the sink's answer itself (e.g. its partial success), which the exporters do not return.
+ */
+export async function postRecords(url: string, records: ReadableLogRecord[]): Promise<{ status: number; body: Uint8Array }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const logsV1 = require('otlp-proto-root/build/src/generated/root').opentelemetry.proto.collector.logs.v1;
+  const msg = logsV1.ExportLogsServiceRequest.fromObject({
+    resourceLogs: [{ resource: {}, scopeLogs: [{ scope: { name: 't' }, logRecords: records.map((r) => ({
+      timeUnixNano: String(BigInt(r.hrTime[0]) * 1_000_000_000n + BigInt(r.hrTime[1])),
+      eventName: r.eventName,
+      attributes: Object.entries(r.attributes).map(([key, v]) => ({ key, value: { stringValue: String(v) } })),
+    })) }] }],
+  });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${TOKEN}` },
+    body: logsV1.ExportLogsServiceRequest.encode(msg).finish(),
+  });
+  return { status: res.status, body: new Uint8Array(await res.arrayBuffer()) };
+}
