@@ -265,7 +265,7 @@ if (typeof globalThis.gc === 'function') {
     const ratio = r.ratio_to_raw_copy['sink-http'];
     const cpu = (k) => `${k}: node ${r.cpu_us_per_record[k].node} µs + postgres ${r.cpu_us_per_record[k].postgres} µs`;
     row('audit sink ingest into Postgres (OTLP/HTTP → rows)', 'raw COPY of the same rows', `${r.records_per_s['sink-http']} rows/s`, `${r.records_per_s['raw-copy']} rows/s`, ratio, '≥ 0.5× and ≥ 50k rows/s', ratio >= 0.5 && r.records_per_s['sink-http'] >= 50000,
-      `store path alone ${r.records_per_s['sink-store']} rows/s; CPU per record (${cpu('sink-http')}; ${cpu('sink-store')}; ${cpu('raw-copy')}) on ${os.cpus().length} cores shared by both`);
+      `${r.workers} worker thread(s) as serve's default here; store path alone ${r.records_per_s['sink-store']} rows/s; CPU per record (${cpu('sink-http')}; ${cpu('sink-store')}; ${cpu('raw-copy')}) on ${os.cpus().length} cores shared by both`);
   } else {
     console.warn(`bench: the audit sink ingest bench did not report (needs Postgres server binaries): ${out.stderr.slice(-500)}`);
   }

@@ -1,10 +1,11 @@
 /**
  * Audit sink ingest benchmark, measured against a raw COPY of the same rows in the same run.
  *
- *   node --import tsx packages/audit-sink/bench/ingest.ts [--records 100000] [--batch 1000] [--concurrency 4]
+ *   node --import tsx packages/audit-sink/bench/ingest.ts [--records 100000] [--batch 1000] [--concurrency 4] [--workers N (default: as serve)]
  *
  * Starts a throwaway Postgres (needs the server binaries, see scripts/setup/postgres.sh), then:
- *   sink-http   OTLP/protobuf requests (gzip) through the receiver: decode, dedupe, chain, INSERT, COMMIT
+ *   sink-http   OTLP/protobuf requests (gzip) through the receiver: decode, dedupe, chain, COPY, COMMIT
+ *               (decoding and hashing on --workers threads, or on the request thread with 0)
  *   sink-store  the same batches through AuditStore.insert directly (no HTTP, no decode)
  *   raw-copy    COPY of the same column values into an unindexed, unpartitioned table: the floor
  * and prints one JSON line with records/s for each and the ratios to raw-copy.
@@ -17,6 +18,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { AuditReceiver, AuditStore, createPool, decodeExportLogsRequest, migrate, type AuditRecord } from '../src';
+import { defaultWorkers } from '../src/cli';
 import { startThrowawayPostgres } from '../test/helpers/throwaway-postgres';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -28,11 +30,14 @@ const { values } = parseArgs({
     records: { type: 'string', default: '100000' },
     batch: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '4' },
+    workers: { type: 'string' },
   },
 });
 const N = Number(values.records);
 const B = Number(values.batch);
 const C = Number(values.concurrency);
+// As `serve` would run by default on this machine, unless told otherwise.
+const W = values.workers === undefined ? defaultWorkers() : Number(values.workers);
 
 function batchBytes(run: string, b: number, start: number): Uint8Array {
   const t0 = BigInt(Date.now()) * 1_000_000n;
@@ -125,7 +130,7 @@ async function main() {
     };
 
     // sink-http
-    const receiver = new AuditReceiver({ pool, token: 't', port: 0, log: () => {} });
+    const receiver = new AuditReceiver({ pool, token: 't', port: 0, log: () => {}, prepareWorkers: W });
     await receiver.listen();
     const httpBatches = Array.from({ length: Math.ceil(N / B) }, (_, i) => gzipSync(batchBytes('http', B, i * B)));
     record('sink-http', await measured(N, () => parallel(httpBatches, C, async (body) => {
@@ -174,6 +179,7 @@ async function main() {
       records: N,
       batch: B,
       concurrency: C,
+      workers: W,
       records_per_s: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, round(v)])),
       cpu_us_per_record: cpu,
       ratio_to_raw_copy: {

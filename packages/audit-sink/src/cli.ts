@@ -5,6 +5,7 @@
  * Exit codes: 0 success; 1 verify found a broken chain; 2 usage or configuration error;
  * 3 the operation could not complete (database unreachable, SQL error).
  */
+import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Pool } from 'pg';
@@ -60,6 +61,8 @@ exit codes: 0 ok, 1 verify found a broken chain, 2 usage error, 3 operation fail
   --db-timeout DURATION  statement/lock/connect timeout (env DOMAIN_OTEL_AUDIT_SINK_DB_TIMEOUT, default 10s)
   --retry-after SECONDS  Retry-After sent with 503 (env DOMAIN_OTEL_AUDIT_SINK_RETRY_AFTER, default 5)
   --max-concurrency N    requests processed at once, more get 503 (env DOMAIN_OTEL_AUDIT_SINK_MAX_CONCURRENCY, default 32)
+  --workers N            threads that decode requests and hash rows, 0 = on the request thread
+                         (env DOMAIN_OTEL_AUDIT_SINK_WORKERS, default: cores - 1, at least 1, at most 8)
   --database-url URL     connect as a member of domain_otel_audit_writer
 `,
   migrate: `usage: ${PROG} migrate [options]
@@ -197,6 +200,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     'db-timeout': { type: 'string' },
     'retry-after': { type: 'string' },
     'max-concurrency': { type: 'string' },
+    workers: { type: 'string' },
   });
   if (helpRequested('serve', v, io)) return 0;
   const env = io.env;
@@ -213,6 +217,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   const dbTimeout = opt('db-timeout', 'DOMAIN_OTEL_AUDIT_SINK_DB_TIMEOUT');
   const retryAfter = opt('retry-after', 'DOMAIN_OTEL_AUDIT_SINK_RETRY_AFTER');
   const maxConc = opt('max-concurrency', 'DOMAIN_OTEL_AUDIT_SINK_MAX_CONCURRENCY');
+  const workers = opt('workers', 'DOMAIN_OTEL_AUDIT_SINK_WORKERS');
   const tlsCert = opt('tls-cert', 'DOMAIN_OTEL_AUDIT_SINK_TLS_CERT');
   const tlsKey = opt('tls-key', 'DOMAIN_OTEL_AUDIT_SINK_TLS_KEY');
 
@@ -263,6 +268,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     maxBodyBytes: maxBody ? parseBytes(maxBody[0], maxBody[1]) : DEFAULT_MAX_BODY_BYTES,
     retryAfterSeconds: retryAfter ? parseIntArg(retryAfter[0], retryAfter[1], 1, 3600) : 5,
     maxConcurrentRequests: maxConc ? parseIntArg(maxConc[0], maxConc[1], 1, 100_000) : 32,
+    prepareWorkers: workers ? parseIntArg(workers[0], workers[1], 0, 64) : defaultWorkers(),
     ...(tlsCert && tlsKey ? { tls: { certFile: tlsCert[1], keyFile: tlsKey[1] } } : {}),
     log,
   });
@@ -297,6 +303,14 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   const s = receiver.stats;
   log(`${PROG}: stopped (requests ${s.requests}, stored ${s.stored}, duplicates ${s.duplicates}, ignored ${s.ignored})`);
   return 0;
+}
+
+/**
+ * Worker threads by default: one per core besides the request thread's, at least one (on two
+ * cores shared with Postgres, one worker still gave ~8 % more records/s than none).
+ */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(8, availableParallelism() - 1));
 }
 
 // --- migrate ---------------------------------------------------------------

@@ -24,12 +24,13 @@ import type { Pool } from 'pg';
 import {
   PayloadError,
   assertExactInt64Decoding,
-  decodeExportLogsRequest,
   encodeExportLogsResponse,
   encodeRpcStatus,
   type Format,
 } from './otlp';
 import { AuditStore } from './store';
+import { prepareRequest, type PreparedRequest } from './prepare';
+import { PreparePool } from './prepare-pool';
 import { UnavailableError, errorLine } from './errors';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -50,6 +51,8 @@ export interface ReceiverOptions {
   /** Requests processed at once; more get 503 (default 32). Bounds memory: each may hold maxBodyBytes. */
   maxConcurrentRequests?: number;
   tls?: { certFile: string; keyFile: string };
+  /** Worker threads that decode requests and prepare rows (default 0: on the request thread). */
+  prepareWorkers?: number;
   /** One-line log sink (default: stderr). */
   log?: (line: string) => void;
 }
@@ -91,6 +94,7 @@ export class AuditReceiver {
   private readonly retryAfter: string;
   private readonly maxConcurrent: number;
   private readonly log: (line: string) => void;
+  private readonly workers: PreparePool | null;
   private inflight = 0;
   private readonly idleWaiters: Array<() => void> = [];
 
@@ -103,6 +107,7 @@ export class AuditReceiver {
     this.retryAfter = String(opts.retryAfterSeconds ?? 5);
     this.maxConcurrent = opts.maxConcurrentRequests ?? 32;
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
+    this.workers = (opts.prepareWorkers ?? 0) > 0 ? new PreparePool(opts.prepareWorkers!, this.log) : null;
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err) => {
         // Last resort: never let a request take the process down.
@@ -164,6 +169,7 @@ export class AuditReceiver {
     }
     this.server.closeAllConnections();
     await closed;
+    await this.workers?.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -223,9 +229,9 @@ export class AuditReceiver {
     }
 
     const receivedAt = new Date();
-    let decoded;
+    let decoded: PreparedRequest;
     try {
-      decoded = decodeExportLogsRequest(body, format, { receivedUnixNano: BigInt(receivedAt.getTime()) * 1_000_000n });
+      decoded = this.workers ? await this.workers.run(body, format, receivedAt) : prepareRequest(body, format, receivedAt);
     } catch (err) {
       if (err instanceof PayloadError) return this.reject(req, res, 400, format, err.message);
       if (err instanceof RangeError) return this.reject(req, res, 400, format, `invalid payload: ${errorLine(err)}`); // e.g. stack exhausted by nesting
@@ -234,14 +240,14 @@ export class AuditReceiver {
 
     let inserted;
     try {
-      inserted = await this.store.insert(decoded.audit, receivedAt);
+      inserted = await this.store.insertPrepared(decoded.records);
     } catch (err) {
       if (err instanceof UnavailableError) {
-        this.log(`audit-sink: 503 (${decoded.audit.length} audit records not stored, sender should retry): ${err.message}`);
+        this.log(`audit-sink: 503 (${decoded.records.length} audit records not stored, sender should retry): ${err.message}`);
         res.setHeader('Retry-After', this.retryAfter);
         return this.reject(req, res, 503, format, 'audit store unavailable, retry later');
       }
-      this.log(`audit-sink: 500 storing ${decoded.audit.length} audit records: ${errorLine(err)}`);
+      this.log(`audit-sink: 500 storing ${decoded.records.length} audit records: ${errorLine(err)}`);
       return this.reject(req, res, 500, format, 'internal error while storing audit records');
     }
 

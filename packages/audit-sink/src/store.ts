@@ -7,16 +7,17 @@
  *      returned ones are new, the rest are replays;
  *   3. per segment, in sorted order: lock a chain of it no one else is appending to, read
  *      that chain's head (last seq and row_hash) — stable while we hold its lock — link the
- *      rows (hashes computed here, in the sink) and COPY them into the leaf (copy-rows.ts);
+ *      rows (row hashes over the content hashes prepare.ts computed before) and COPY them
+ *      into the leaf (copy-rows.ts);
  *   4. COMMIT.
  * Only after COMMIT returns does the caller acknowledge the request.
  */
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { Pool as PgPool } from 'pg';
 import type { AuditRecord } from './otlp';
-import { chainId, chainLockKey, contentHash, genesisHash, monthOfUnixNano, rowHash, type RowContent } from './chain';
-import { RawJson, canonicalJson } from './canonical';
-import { copyBytea, copyField, copyRows, nsToTimestamptz } from './copy-rows';
+import { chainId, chainLockKey, genesisHash, monthOfUnixNano, rowHash } from './chain';
+import { copyBytea, copyRows } from './copy-rows';
+import { prepareRecords, type PreparedRecord } from './prepare';
 import { UnavailableError, isUnavailable, sqlState, errorLine } from './errors';
 import { SegmentDirectory, type Segment } from './segments';
 import { quoteIdent } from './sql-text';
@@ -94,8 +95,13 @@ export class AuditStore {
   }
 
   async insert(records: readonly AuditRecord[], receivedAt: Date): Promise<InsertResult> {
+    return this.insertPrepared(prepareRecords(records, receivedAt));
+  }
+
+  /** Stores records prepared by prepare.ts (possibly on a worker thread). */
+  async insertPrepared(records: readonly PreparedRecord[]): Promise<InsertResult> {
     try {
-      return await this.insertOnce(records, receivedAt);
+      return await this.insertOnce(records);
     } catch (err) {
       // A row that does not belong in the leaf we wrote to (a tenant got its own segment) or a
       // leaf that is gone (retention): forget what we knew about segments and resolve again.
@@ -103,23 +109,23 @@ export class AuditStore {
       const state = sqlState(cause);
       if (state !== '23514' && state !== '42P01') throw err;
       this.segments.forget();
-      return this.insertOnce(records, receivedAt);
+      return this.insertOnce(records);
     }
   }
 
-  private async insertOnce(records: readonly AuditRecord[], receivedAt: Date): Promise<InsertResult> {
+  private async insertOnce(records: readonly PreparedRecord[]): Promise<InsertResult> {
     const result: InsertResult = { inserted: 0, duplicates: 0, rejected: 0 };
     if (records.length === 0) return result;
 
     // Duplicates inside the batch: keep the first.
-    const byUid = new Map<string, AuditRecord>();
+    const byUid = new Map<string, PreparedRecord>();
     for (const r of records) {
       if (byUid.has(r.uid)) result.duplicates++;
       else byUid.set(r.uid, r);
     }
 
     // Group by segment (month and tenant), creating months that do not exist yet.
-    const bySegment = new Map<string, { segment: Segment; records: AuditRecord[] }>();
+    const bySegment = new Map<string, { segment: Segment; records: PreparedRecord[] }>();
     try {
       for (const r of byUid.values()) {
         const placed = await this.segments.place(monthOfUnixNano(r.timeUnixNano), r.tenantId);
@@ -139,18 +145,6 @@ export class AuditStore {
     if (bySegment.size === 0) return result;
 
     const groups = [...bySegment.values()].sort((a, b) => (a.segment.id < b.segment.id ? -1 : 1));
-    const receivedIso = receivedAt.toISOString();
-    // Everything that does not depend on the chain position is computed before taking a
-    // chain lock: the canonical JSON (stored as is), the content hash and the COPY line up to the chain columns.
-    const received = copyField(receivedIso);
-    const prepared = new Map<AuditRecord, { content: Buffer; head: string }>();
-    for (const { records: list } of groups) {
-      for (const r of list) {
-        const json = canonicalJson(r.record);
-        const content = contentHash(rowContent(r, receivedIso, new RawJson(json)));
-        prepared.set(r, { content, head: copyLineHead(r, received, json, content) });
-      }
-    }
 
     try {
       await withClient(this.pool, async (client) => {
@@ -193,9 +187,8 @@ export class AuditStore {
             const lines: string[] = [];
             for (const r of rows) {
               seq++;
-              const { content, head: lineHead } = prepared.get(r)!;
-              const row = rowHash(chain, seq, prev, content);
-              lines.push(`${lineHead}\t${seq}\t${copyBytea(prev)}\t${copyBytea(row)}\t${stream}\n`);
+              const row = rowHash(chain, seq, prev, r.content);
+              lines.push(`${r.line}\t${seq}\t${copyBytea(prev)}\t${copyBytea(row)}\t${stream}\n`);
               prev = row;
             }
             await copyRows(client, `${SCHEMA}.${quoteIdent(segment.leaf)}`, lines);
@@ -244,27 +237,6 @@ async function lockFreeChain(client: PoolClient, segment: Segment): Promise<{ ch
   return { chain: chains[stream]!, stream };
 }
 
-/** The hashed content of a row (see chain.ts). */
-export function rowContent(r: AuditRecord, receivedIso: string, record: unknown): RowContent {
-  return {
-    uid: r.uid,
-    uid_generated: r.uidGenerated,
-    event_name: r.eventName,
-    time_unix_nano: r.timeUnixNano,
-    action: r.action,
-    outcome: r.outcome,
-    manager: r.manager,
-    entity_id: r.entityId,
-    user_id: r.userId,
-    tenant_id: r.tenantId,
-    trace_id: r.traceId,
-    span_id: r.spanId,
-    service: r.service,
-    received_at: receivedIso,
-    record,
-  };
-}
-
 /** Postgres array literal of text values (every element quoted; NULL for null). */
 export function arrayLiteral(values: readonly (string | null)[]): string {
   let out = '{';
@@ -274,14 +246,4 @@ export function arrayLiteral(values: readonly (string | null)[]): string {
     out += v === null || v === undefined ? 'NULL' : '"' + v.replace(/["\\]/g, '\\$&') + '"';
   }
   return out + '}';
-}
-
-/** A row in COPY text format up to the chain columns (COPY_COLUMNS without seq, prev_hash, row_hash). */
-function copyLineHead(r: AuditRecord, received: string, json: string, content: Buffer): string {
-  return [
-    nsToTimestamptz(r.timeUnixNano), r.timeUnixNano, copyField(r.uid), r.uidGenerated ? 't' : 'f',
-    copyField(r.eventName), copyField(r.action), copyField(r.outcome), copyField(r.manager), copyField(r.entityId),
-    copyField(r.userId), copyField(r.tenantId), copyField(r.traceId), copyField(r.spanId), copyField(r.service),
-    received, copyField(json), copyBytea(content),
-  ].join('\t');
 }

@@ -156,6 +156,7 @@ describe('domain-otel-audit CLI: migrate and serve as real commands', function (
       [['--token', 't'], { DOMAIN_OTEL_AUDIT_SINK_MAX_BODY: 'huge' }, 'domain-otel-audit: DOMAIN_OTEL_AUDIT_SINK_MAX_BODY "huge": expected a size such as 16MiB, 512KiB or 1048576\n'],
       [['--token', 't', '--tls-cert', '/nonexistent.pem'], {}, 'domain-otel-audit: serve: TLS needs both --tls-cert and --tls-key\n'],
       [['--token', 't', '--no-auth'], {}, 'domain-otel-audit: serve: --no-auth conflicts with a configured token; use one or the other\n'],
+      [['--token', 't'], { DOMAIN_OTEL_AUDIT_SINK_WORKERS: 'many' }, 'domain-otel-audit: DOMAIN_OTEL_AUDIT_SINK_WORKERS "many": expected an integer from 0 to 64\n'],
     ];
     for (const [args, env, expected] of cases) {
       const r = await run(args, env);

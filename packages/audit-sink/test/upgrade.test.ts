@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Pool } from 'pg';
 import { AuditStore, contentHash, createPool, decodeExportLogsRequest, genesisHash, migrate, rowHash, type AuditRecord } from '../src';
-import { rowContent } from '../src/store';
+import { rowContent } from '../src/prepare';
 import { cli } from './helpers/cli-run';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './helpers/throwaway-postgres';
 

@@ -1,0 +1,54 @@
+/**
+ * Worker thread of the PreparePool: decodes requests and prepares their rows (prepare.ts).
+ * Content hashes travel back in one transferred buffer, 32 bytes per record.
+ */
+import { parentPort } from 'node:worker_threads';
+import { PayloadError, type Format } from './otlp';
+import { prepareRequest } from './prepare';
+
+export interface PrepareTask {
+  id: number;
+  body: Uint8Array;
+  format: Format;
+  receivedAtMs: number;
+}
+
+export type PrepareReply =
+  | {
+      id: number;
+      ok: true;
+      total: number;
+      ignored: number;
+      uids: string[];
+      tenants: (string | null)[];
+      times: string[];
+      lines: string[];
+      contents: ArrayBuffer;
+    }
+  | { id: number; ok: false; kind: 'payload' | 'range' | 'bug'; message: string };
+
+parentPort?.on('message', (task: PrepareTask) => {
+  let reply: PrepareReply;
+  try {
+    const r = prepareRequest(task.body, task.format, new Date(task.receivedAtMs));
+    const contents = new Uint8Array(32 * r.records.length);
+    r.records.forEach((p, i) => contents.set(p.content, 32 * i));
+    reply = {
+      id: task.id,
+      ok: true,
+      total: r.total,
+      ignored: r.ignored,
+      uids: r.records.map((p) => p.uid),
+      tenants: r.records.map((p) => p.tenantId),
+      times: r.records.map((p) => p.timeUnixNano),
+      lines: r.records.map((p) => p.line),
+      contents: contents.buffer,
+    };
+    parentPort!.postMessage(reply, [contents.buffer]);
+    return;
+  } catch (err) {
+    const kind = err instanceof PayloadError ? 'payload' : err instanceof RangeError ? 'range' : 'bug';
+    reply = { id: task.id, ok: false, kind, message: err instanceof Error ? err.message : String(err) };
+  }
+  parentPort!.postMessage(reply);
+});
