@@ -56,29 +56,6 @@ export function contentHash(c: RowContent): Buffer {
     .digest();
 }
 
-/** The same hash computed the generic way (canonical JSON of the content object); kept to test contentHash against. */
-export function contentHashGeneric(c: RowContent): Buffer {
-  const content = {
-    v: 1,
-    uid: c.uid,
-    uid_generated: c.uid_generated,
-    event_name: c.event_name,
-    time_unix_nano: c.time_unix_nano,
-    action: c.action,
-    outcome: c.outcome,
-    manager: c.manager,
-    entity_id: c.entity_id,
-    user_id: c.user_id,
-    tenant_id: c.tenant_id,
-    trace_id: c.trace_id,
-    span_id: c.span_id,
-    service: c.service,
-    received_at: c.received_at,
-    record: c.record,
-  };
-  return sha256('domain-otel-audit/content/v1\n', canonicalJson(content));
-}
-
 export function rowHash(chain: string, seq: bigint | number | string, prev: Uint8Array, content: Uint8Array): Buffer {
   return sha256(`domain-otel-audit/row/v1\n${chain}\n${String(seq)}\n`, prev, content);
 }
@@ -94,12 +71,14 @@ export function monthOfUnixNano(ns: string | bigint): string {
   return `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
-/** Kept for callers of version 1: the month, which is also the shared segment's id. */
-export const chainOfUnixNano = monthOfUnixNano;
-
 /** Id of the chain `stream` of a segment; a version-1 segment has one chain named after it. */
 export function chainId(segment: string, stream: number, numbered: boolean): string {
   return numbered ? `${segment}#${stream}` : segment;
+}
+
+/** The ids of every chain of a segment, by stream. */
+export function chainIds(segment: string, streams: number, numbered: boolean): string[] {
+  return Array.from({ length: streams }, (_, stream) => chainId(segment, stream, numbered));
 }
 
 /** The month part of a segment or chain id. */

@@ -8,7 +8,7 @@ export { decodeExportLogsRequest, encodeExportLogsResponse, PayloadError } from 
 export type { AuditRecord, DecodeResult, Format, PlainRecord } from './otlp';
 export { canonicalJson } from './canonical';
 export type { PlainValue } from './canonical';
-export { contentHash, rowHash, genesisHash, chainOfUnixNano, monthOfUnixNano, chainId, chainLockKey } from './chain';
+export { contentHash, rowHash, genesisHash, monthOfUnixNano, chainId, chainIds, chainLockKey } from './chain';
 export { UnavailableError, isUnavailable } from './errors';
 export * from './conventions';
 export { verify } from './verify';

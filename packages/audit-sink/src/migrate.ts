@@ -10,8 +10,6 @@ import type { Pool, PoolClient } from 'pg';
 import { SCHEMA, withClient } from './store';
 import { quoteIdent, quoteLiteral } from './sql-text';
 
-export { quoteIdent, quoteLiteral };
-
 export const WRITER_ROLE = 'domain_otel_audit_writer';
 export const READER_ROLE = 'domain_otel_audit_reader';
 

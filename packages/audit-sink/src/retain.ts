@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Pool, PoolClient } from 'pg';
-import { chainId, chainLockKey, contentHash, genesisHash, rowHash } from './chain';
+import { chainIds, chainLockKey, contentHash, genesisHash, rowHash } from './chain';
 import { nanosToIso } from './query';
 import { SCHEMA, withClient } from './store';
 import { quoteIdent } from './sql-text';
@@ -90,7 +90,7 @@ async function retireSegment(
   dir: string,
   progress: (line: string) => void,
 ): Promise<{ chain: string; rows: number; file: string; sha256: string }> {
-  const chains = Array.from({ length: seg.streams }, (_, k) => chainId(seg.chain, k, seg.numbered));
+  const chains = chainIds(seg.chain, seg.streams, seg.numbered);
   return withClient(pool, async (client) => {
     await client.query('BEGIN');
     try {

@@ -9,6 +9,7 @@
  */
 import type { Pool } from 'pg';
 import { SQLSTATE_CHAIN_RETIRED } from './errors';
+import { SCHEMA } from './sql-text';
 
 export interface Segment {
   /** 'YYYY-MM' (shared) or 'YYYY-MM/<tenant, URI-encoded>'. */
@@ -29,8 +30,6 @@ interface Month {
 }
 
 export type Placement = { segment: Segment } | { retired: string };
-
-const SCHEMA = 'domain_otel_audit';
 
 export class SegmentDirectory {
   private readonly months = new Map<string, Month>();

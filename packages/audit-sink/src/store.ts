@@ -15,14 +15,14 @@
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { Pool as PgPool } from 'pg';
 import type { AuditRecord } from './otlp';
-import { chainId, chainLockKey, genesisHash, monthOfUnixNano, rowHash } from './chain';
+import { chainIds, chainLockKey, genesisHash, monthOfUnixNano, rowHash } from './chain';
 import { copyBytea, copyRows } from './copy-rows';
 import { prepareRecords, type PreparedRecord } from './prepare';
 import { UnavailableError, isUnavailable, sqlState, errorLine } from './errors';
 import { SegmentDirectory, type Segment } from './segments';
-import { quoteIdent } from './sql-text';
+import { SCHEMA, quoteIdent } from './sql-text';
 
-export const SCHEMA = 'domain_otel_audit';
+export { SCHEMA };
 
 export interface InsertResult {
   /** Rows written by this call. */
@@ -124,19 +124,28 @@ export class AuditStore {
       else byUid.set(r.uid, r);
     }
 
-    // Group by segment (month and tenant), creating months that do not exist yet.
+    // Group by month and tenant, then place each group in its segment (creating months that
+    // do not exist yet): one lookup per group, not per record.
+    const byKey = new Map<string, { month: string; tenantId: string | null; records: PreparedRecord[] }>();
+    for (const r of byUid.values()) {
+      const month = monthOfUnixNano(r.timeUnixNano);
+      const key = `${month}\u0000${r.tenantId ?? ''}`; // a tenant id is never '' (empty columns are null)
+      let group = byKey.get(key);
+      if (!group) byKey.set(key, (group = { month, tenantId: r.tenantId, records: [] }));
+      group.records.push(r);
+    }
     const bySegment = new Map<string, { segment: Segment; records: PreparedRecord[] }>();
     try {
-      for (const r of byUid.values()) {
-        const placed = await this.segments.place(monthOfUnixNano(r.timeUnixNano), r.tenantId);
+      for (const { month, tenantId, records: list } of byKey.values()) {
+        const placed = await this.segments.place(month, tenantId);
         if ('retired' in placed) {
-          result.rejected++;
+          result.rejected += list.length;
           result.rejectedReason = `${result.rejected} record(s) fall in retired audit chain ${placed.retired}`;
           continue;
         }
-        let group = bySegment.get(placed.segment.id);
-        if (!group) bySegment.set(placed.segment.id, (group = { segment: placed.segment, records: [] }));
-        group.records.push(r);
+        const group = bySegment.get(placed.segment.id);
+        if (group) group.records.push(...list);
+        else bySegment.set(placed.segment.id, { segment: placed.segment, records: list });
       }
     } catch (err) {
       if (isUnavailable(err)) throw new UnavailableError(`postgres unavailable: ${errorLine(err)}`, err);
@@ -218,7 +227,7 @@ export class AuditStore {
  * chain), or, when all are busy, waits for one picked at random.
  */
 async function lockFreeChain(client: PoolClient, segment: Segment): Promise<{ chain: string; stream: number }> {
-  const chains = Array.from({ length: segment.streams }, (_, stream) => chainId(segment.id, stream, segment.numbered));
+  const chains = chainIds(segment.id, segment.streams, segment.numbered);
   const keys = chains.map(chainLockKey);
   if (chains.length > 1) {
     const free = await client.query<{ i: string }>(

@@ -13,7 +13,7 @@
  * heads printed by verify somewhere else and compare (`--expect-head`).
  */
 import type { Pool } from 'pg';
-import { chainId, contentHash, genesisHash, monthOf, rowHash } from './chain';
+import { chainIds, contentHash, genesisHash, monthOf, rowHash } from './chain';
 import { SCHEMA } from './store';
 import { quoteIdent } from './sql-text';
 
@@ -126,8 +126,8 @@ export async function verify(pool: Pool, opts: VerifyOptions = {}): Promise<Veri
     !opts.chains || opts.chains.some((c) => c === segment || c === monthOf(segment) || (chain !== undefined && c === chain));
 
   for (const seg of [...segments.values()].sort((a, b) => (a.chain < b.chain ? -1 : 1))) {
-    const chainIds = Array.from({ length: seg.streams }, (_, k) => chainId(seg.chain, k, seg.numbered));
-    if (!wanted(seg.chain) && !chainIds.some((c) => wanted(seg.chain, c))) continue;
+    const ids = chainIds(seg.chain, seg.streams, seg.numbered);
+    if (!wanted(seg.chain) && !ids.some((c) => wanted(seg.chain, c))) continue;
     const sr: SegmentReport = { segment: seg.chain, tenantId: seg.tenant_id, status: 'ok', rows: 0, streams: seg.streams };
     report.segments.push(sr);
     if (seg.retired) {
@@ -140,7 +140,7 @@ export async function verify(pool: Pool, opts: VerifyOptions = {}): Promise<Veri
       continue;
     }
     for (let stream = 0; stream < seg.streams; stream++) {
-      const chain = chainIds[stream]!;
+      const chain = ids[stream]!;
       if (!wanted(seg.chain, chain)) continue;
       const cr: ChainReport = { chain, segment: seg.chain, status: 'ok', rows: 0, headSeq: '0', headHash: '' };
       report.chains.push(cr);
@@ -184,7 +184,7 @@ export async function verify(pool: Pool, opts: VerifyOptions = {}): Promise<Veri
   }
   if (opts.expectHeads) {
     const all = new Set([...segments.values()].flatMap((s) =>
-      Array.from({ length: s.streams }, (_, k) => chainId(s.chain, k, s.numbered))));
+      chainIds(s.chain, s.streams, s.numbered)));
     for (const chain of opts.expectHeads.keys()) {
       if (!all.has(chain)) {
         report.problems.push({ chain, kind: 'missing_partition', message: `chain ${chain} has an expected head but does not exist` });

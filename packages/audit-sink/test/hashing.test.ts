@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { canonicalJson, decodeExportLogsRequest } from '../src';
 import { RawJson, shareCanonical } from '../src/canonical';
-import { contentHash, contentHashGeneric, type RowContent } from '../src/chain';
+import { sha256 } from '../src/canonical';
+import { contentHash, type RowContent } from '../src/chain';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const root = require('otlp-proto-root/build/src/generated/root');
@@ -15,6 +16,29 @@ function content(over: Partial<RowContent> = {}): RowContent {
     received_at: '2025-11-13T02:13:20.123Z', record: { attributes: { b: 1, a: 'x' }, body: 'hello' },
     ...over,
   };
+}
+
+/** The content hash by its definition (docs/audit-sink.md): the canonical JSON of the content object. */
+function contentHashGeneric(c: RowContent): Buffer {
+  const content = {
+    v: 1,
+    uid: c.uid,
+    uid_generated: c.uid_generated,
+    event_name: c.event_name,
+    time_unix_nano: c.time_unix_nano,
+    action: c.action,
+    outcome: c.outcome,
+    manager: c.manager,
+    entity_id: c.entity_id,
+    user_id: c.user_id,
+    tenant_id: c.tenant_id,
+    trace_id: c.trace_id,
+    span_id: c.span_id,
+    service: c.service,
+    received_at: c.received_at,
+    record: c.record,
+  };
+  return sha256('domain-otel-audit/content/v1\n', canonicalJson(content));
 }
 
 describe('audit-sink hashing (no database)', () => {

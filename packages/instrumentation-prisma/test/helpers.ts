@@ -1,10 +1,6 @@
-import assert from 'node:assert/strict';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { channels } from '@domain-otel/api';
-import type { Actor, MutationMeta, TracedContext } from '@domain-otel/api';
 export { assertExactly, ensureInstalled, runNode, jsonLines } from '../../../test/helpers/adapter-tests';
 export type { RunResult } from '../../../test/helpers/adapter-tests';
 
@@ -12,106 +8,8 @@ export const ROOT = path.resolve(__dirname, '../../..');
 export const FIXTURES = path.join(__dirname, 'fixtures');
 export const GENERATED = path.join(__dirname, '.generated');
 
-/** One finished mutation as the mapping would record it: the final meta, outcome and actor. */
-export type Recorded = MutationMeta & { outcome: string | undefined; actor: Actor | undefined; errorName?: string };
-
-/** Expected mutation: `meta` plus outcome (default success) and actor (default anonymous). */
-export function mutation(meta: MutationMeta, outcome = 'success', actor?: Actor, errorName?: string): Recorded {
-  const out: Recorded = { ...meta, outcome, actor };
-  if (errorName !== undefined) out.errorName = errorName;
-  return out;
-}
-
-type Ctx = TracedContext<unknown>;
-
-/**
- * Subscribes to every api channel. Mutations are recorded when they finish (sync `end` or
- * `asyncEnd`), in that order; anything published on another channel goes to `others`.
- * A store bound on the mutation and rule `start` channels tells which traced operation each
- * mutation was started in (its parent).
- */
-export function captureApi() {
-  const mutations: Recorded[] = [];
-  const others: string[] = [];
-  const problems: string[] = [];
-  const byCtx = new Map<object, Recorded>();
-  const contexts = new Map<Recorded, Ctx>();
-  const parents = new WeakMap<object, object | undefined>();
-  const startedAs = new WeakMap<object, string>();
-  const current = new AsyncLocalStorage<object>();
-  const enter = (ctx: object) => {
-    parents.set(ctx, current.getStore());
-    return ctx;
-  };
-  const finish = (ctx: Ctx) => {
-    const meta = ctx.meta as MutationMeta;
-    const record: Recorded = { ...meta, outcome: ctx.outcome, actor: ctx.actor };
-    if (ctx.error !== undefined) record.errorName = (ctx.error as Error)?.name;
-    // The span is named from the meta at start: the adapter must not change it afterwards.
-    if (startedAs.get(ctx) !== `${meta.action} ${meta.manager}`) problems.push(`started as ${startedAs.get(ctx)}, ended as ${meta.action} ${meta.manager}`);
-    byCtx.set(ctx, record);
-    contexts.set(record, ctx);
-    mutations.push(record);
-  };
-  const mutationHandlers = {
-    start(ctx: Ctx) {
-      const meta = ctx.meta as MutationMeta;
-      startedAs.set(ctx, `${meta.action} ${meta.manager}`);
-    },
-    end(ctx: Ctx) {
-      if (ctx.async === false) finish(ctx);
-    },
-    asyncStart() {},
-    asyncEnd(ctx: Ctx) {
-      finish(ctx);
-    },
-    error() {},
-  };
-  const other = (name: string) => () => others.push(name);
-  const onDecision = other('audit.decision');
-  const onCache = other('cache.invalidation');
-  const onRule = other('rule.evaluation');
-  const traced = (name: string) => ({ start: other(name), end() {}, asyncStart() {}, asyncEnd() {}, error() {} });
-  const authz = traced('authz');
-  const rule = traced('rule');
-  channels.mutation.subscribe(mutationHandlers as never);
-  channels.mutation.start.bindStore(current, enter);
-  channels.rule.start.bindStore(current, enter);
-  channels.auditDecision.subscribe(onDecision);
-  channels.cacheInvalidation.subscribe(onCache);
-  channels.ruleEvaluation.subscribe(onRule);
-  channels.authz.subscribe(authz);
-  channels.rule.subscribe(rule);
-  return {
-    mutations,
-    others,
-    /** Returns and forgets the mutations recorded so far (asserting the span names were stable). */
-    take(): Recorded[] {
-      assert.deepEqual(problems.splice(0), [], 'action/manager changed after start');
-      return mutations.splice(0);
-    },
-    /** The operation (mutation record, or the raw context of a rule) this mutation was started in. */
-    parentOf(record: Recorded): Recorded | object | undefined {
-      const ctx = contexts.get(record);
-      const parent = ctx === undefined ? undefined : parents.get(ctx);
-      return parent === undefined ? undefined : (byCtx.get(parent) ?? parent);
-    },
-    /** The error object the traced operation failed with. */
-    errorOf(record: Recorded): unknown {
-      return contexts.get(record)?.error;
-    },
-    stop(): void {
-      channels.mutation.unsubscribe(mutationHandlers as never);
-      channels.mutation.start.unbindStore(current);
-      channels.rule.start.unbindStore(current);
-      channels.auditDecision.unsubscribe(onDecision);
-      channels.cacheInvalidation.unsubscribe(onCache);
-      channels.ruleEvaluation.unsubscribe(onRule);
-      channels.authz.unsubscribe(authz);
-      channels.rule.unsubscribe(rule);
-    },
-  };
-}
+export { captureApi, mutation } from '../../../test/helpers/mutation-capture';
+export type { Recorded } from '../../../test/helpers/mutation-capture';
 
 /**
  * Generates the test client from fixtures/schema.prisma into `outDir` with the Prisma CLI
