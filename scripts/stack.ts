@@ -25,7 +25,7 @@ export interface StackState {
   services: { name: string; pid: number; url: string; health: string }[];
 }
 
-/** The port plan of DESIGN §6 (all 127.0.0.1); Postgres takes a free port unless told. */
+/** The port plan of docs/architecture.md (all 127.0.0.1); Postgres takes a free port unless told. */
 const PORTS = {
   collectorGrpc: 4317, collectorHttp: 4318, collectorHealth: 13133, collectorSelfMetrics: 8888, prometheus: 8889,
   jaegerGrpc: 14317, jaegerHttp: 14318, jaegerQuery: 16686, jaegerQueryGrpc: 16685, jaegerHealth: 13134, sink: 4320, lokiHttp: 3100, lokiGrpc: 9096,

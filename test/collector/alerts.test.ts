@@ -70,7 +70,7 @@ describe('collector-config/alerts.yaml (promtool)', function () {
     assert.doesNotMatch(res.stdout, /FAILED/);
   });
 
-  it('has the alerts of DESIGN §6 and the records-lost alerts, each labelled and annotated', function () {
+  it('has the domain alerts and the records-lost alerts, each labelled and annotated', function () {
     const names = alerts.map((a) => a.alert);
     for (const wanted of ['DomainAuditDeniedSpike', 'DomainCacheInvalidationStorm', 'DomainCacheKeyInvalidationStorm', 'DomainAuditRecordsDropped', 'DomainTelemetryDropped']) {
       assert.ok(names.includes(wanted), `alert ${wanted} is defined`);

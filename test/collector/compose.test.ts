@@ -1,5 +1,5 @@
 // collector-config/docker-compose.yaml: no Docker engine runs here, so this checks the file's
-// structure: pinned images that match the versions we build, loopback-only ports on the DESIGN
+// structure: pinned images that match the versions we build, loopback-only ports on the
 // port plan, listeners that are reachable inside the compose network, the collector wired to
 // the other services by name through variables that exist in otelcol.yaml, dependencies and
 // healthchecks, and secrets taken from the environment. It also runs `otelcol-domain validate`
@@ -30,8 +30,8 @@ interface Service {
 }
 interface Compose { name?: string; services: Record<string, Service>; volumes?: Record<string, unknown> }
 
-/** DESIGN §6 port plan (all 127.0.0.1). */
-const DESIGN_PORTS = new Set([4317, 4318, 13133, 8888, 8889, 14317, 14318, 16686, 16685, 13134, 3100, 9096, 4320, 5432]);
+/** The port plan of docs/architecture.md (all 127.0.0.1). */
+const PORT_PLAN = new Set([4317, 4318, 13133, 8888, 8889, 14317, 14318, 16686, 16685, 13134, 3100, 9096, 4320, 5432]);
 
 /** `${VAR:-default}` -> default (compose interpolation of a default), other text unchanged. */
 const withDefaults = (s: string): string => s.replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1');
@@ -89,7 +89,7 @@ describe('collector-config/docker-compose.yaml (structure)', function () {
     return services[name]!;
   };
 
-  it('has the services of DESIGN §6', function () {
+  it('has the services of the bundled stack', function () {
     assert.deepEqual(
       Object.keys(services).sort(),
       ['audit-migrate', 'audit-sink', 'collector', 'collector-data-init', 'jaeger', 'loki', 'postgres'],
@@ -128,12 +128,12 @@ describe('collector-config/docker-compose.yaml (structure)', function () {
     }
   });
 
-  it('publishes ports on 127.0.0.1 only, on the DESIGN port plan', function () {
+  it('publishes ports on 127.0.0.1 only, on the documented port plan', function () {
     const seen = new Map<number, string>();
     for (const [name, s] of Object.entries(services)) {
       for (const p of published(s)) {
         assert.equal(p.hostIp, '127.0.0.1', `${name}: ${p.raw} is bound to 127.0.0.1`);
-        assert.ok(DESIGN_PORTS.has(p.hostPort), `${name}: host port ${p.hostPort} is on the DESIGN port plan`);
+        assert.ok(PORT_PLAN.has(p.hostPort), `${name}: host port ${p.hostPort} is on the documented port plan`);
         assert.equal(p.hostPort, p.containerPort, `${name}: ${p.raw} keeps the port number`);
         assert.ok(!seen.has(p.hostPort), `host port ${p.hostPort} published twice (${seen.get(p.hostPort)}, ${name})`);
         seen.set(p.hostPort, name);

@@ -1,7 +1,7 @@
 // `npm run demo` in its non-interactive mode (examples/orders-service: CASL, Sequelize on Postgres,
 // json-rules-engine, lru-cache, all instrumented by preload): every backend must hold exactly what the
 // workload sent (traces in Jaeger, rows in Postgres, events in the NDJSON file and in Loki,
-// counters in Prometheus). It uses the DESIGN port plan, so it fails clearly if those ports are taken.
+// counters in Prometheus). It uses the documented port plan (docs/architecture.md), so it fails clearly if those ports are taken.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
