@@ -45,4 +45,40 @@ describe('@domain-otel/node: oversized records arrive bounded, with their identi
     assert.equal(d.attributes['domain.audit.outcome'], 'denied');
     assert.equal(d.attributes['domain.entity.id'], 7);
   });
+
+  const MARKER = /…\[truncated (\d+) bytes\]$/;
+  const bytes = (v: unknown) => Buffer.byteLength(String(v), 'utf8');
+  const assertCapped = (v: unknown, cap: number) => {
+    assert.ok(bytes(v) <= cap, `${bytes(v)} bytes > ${cap}`);
+    const m = MARKER.exec(String(v));
+    assert.ok(m, 'truncation marker');
+    assert.equal(bytes(String(v).slice(0, m.index)) + Number(m[1]), 200 * 1024, 'N = bytes cut');
+  };
+
+  it('a 200 KB reason and a 200 KB change value arrive capped at 8 KiB with a marker, the cut counted', async () => {
+    const { result, byManager } = await run();
+    assert.doesNotMatch(result.stderr, /DOMAIN_OTEL_MAX_VALUE_BYTES/);
+    const d = byManager('big-reason');
+    assertIdentity(d);
+    assertCapped(d.attributes['domain.audit.reason'], 8192);
+    assert.ok(bytes(d.body) <= 8192);
+    assert.equal(d.attributes['domain.record.truncated_values'], 2);
+    const m = byManager('big-change');
+    assertCapped((m.attributes['domain.mutation.changes'] as Record<string, { new: string }>).note.new, 8192);
+  });
+
+  it('DOMAIN_OTEL_MAX_VALUE_BYTES sets the cap', async () => {
+    const { byManager } = await run({ DOMAIN_OTEL_MAX_VALUE_BYTES: '1024' });
+    assertCapped(byManager('big-reason').attributes['domain.audit.reason'], 1024);
+  });
+
+  it('a bad DOMAIN_OTEL_MAX_VALUE_BYTES: one warning naming it, the default cap applies', async () => {
+    const { result, byManager } = await run({ DOMAIN_OTEL_MAX_VALUE_BYTES: '100' });
+    const warnings = result.stderr.split('\n').filter((l) => l.includes('DOMAIN_OTEL_MAX_VALUE_BYTES'));
+    assert.equal(warnings.length, 1, result.stderr);
+    assert.match(warnings[0], /ignoring DOMAIN_OTEL_MAX_VALUE_BYTES="100": expected a whole number from 256 to 1048576; using the default \(8192\)/);
+    const reason = byManager('big-reason').attributes['domain.audit.reason'];
+    assertCapped(reason, 8192);
+    assert.ok(bytes(reason) > 8000);
+  });
 });

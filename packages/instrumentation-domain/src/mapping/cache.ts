@@ -21,8 +21,7 @@ export function recordCacheInvalidation(r: Recorder, c: CacheInvalidation, actor
     .text(ATTR_DOMAIN_CACHE_CAUSE, c.cause);
   // the list is capped on purpose (domain.cache.key_count is exact): keys beyond it are not cuts
   if (c.keys?.length) b.set(ATTR_DOMAIN_CACHE_KEYS, c.keys.slice(0, r.maxCacheKeys).map((k) => b.shapeValue(String(k)) as string));
-  const a = b.attributes;
-  const body = b.body(`cache ${a[ATTR_DOMAIN_CACHE_NAME]}: ${keyCount} key(s) invalidated (${a[ATTR_DOMAIN_CACHE_REASON]})`);
+  const body = b.body(`cache ${c.cache}: ${keyCount} key(s) invalidated (${c.reason})`);
   emitEvent(r, {
     eventName: EVENT_DOMAIN_CACHE_INVALIDATION,
     severity: SeverityNumber.INFO,

@@ -23,21 +23,19 @@ export function recordDecision(
     [ATTR_DOMAIN_MANAGER_NAME]: metricText(r, d.manager),
   });
   if (!levelAtLeast(r, 'metadata')) return undefined;
+  const entity = toScalar(d.entityId);
   const b = new RecordBuilder(r, actor, timestamp)
     .text(ATTR_DOMAIN_AUDIT_ACTION, d.action)
     .text(ATTR_DOMAIN_AUDIT_OUTCOME, d.outcome)
     .text(ATTR_DOMAIN_MANAGER_NAME, d.manager)
-    .scalar(ATTR_DOMAIN_ENTITY_ID, toScalar(d.entityId))
+    .scalar(ATTR_DOMAIN_ENTITY_ID, entity)
     .text(ATTR_ERROR_TYPE, error)
     .value(ATTR_DOMAIN_AUDIT_REASON, d.reason)
     .strings(ATTR_DOMAIN_AUDIT_PERMISSIONS, d.permissions);
   if (levelAtLeast(r, 'changes')) b.strings(ATTR_DOMAIN_AUDIT_ATTRIBUTES, d.attributes);
   b.metadata(ATTR_DOMAIN_AUDIT_METADATA, d.metadata);
-  const a = b.attributes;
-  const entity = a[ATTR_DOMAIN_ENTITY_ID];
-  const reason = a[ATTR_DOMAIN_AUDIT_REASON];
-  const target = `${a[ATTR_DOMAIN_MANAGER_NAME]}${entity !== undefined ? ` ${entity}` : ''}`;
-  const body = b.body(`${who(actor)} ${a[ATTR_DOMAIN_AUDIT_OUTCOME]} ${a[ATTR_DOMAIN_AUDIT_ACTION]} on ${target}${reason ? `: ${reason}` : ''}`);
+  const target = `${d.manager}${entity !== undefined ? ` ${entity}` : ''}`;
+  const body = b.body(`${who(actor)} ${d.outcome} ${d.action} on ${target}${d.reason ? `: ${d.reason}` : ''}`);
   return emitEvent(r, {
     eventName: EVENT_DOMAIN_AUDIT_DECISION,
     severity: d.outcome === 'denied' ? SeverityNumber.WARN : SeverityNumber.INFO,

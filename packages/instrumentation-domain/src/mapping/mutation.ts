@@ -29,11 +29,12 @@ export function recordMutation(r: Recorder, m: MutationMeta, actor: Actor | unde
   r.instruments.mutations.add(1, bounded);
   r.instruments.mutationDuration.record(res.durationS, bounded);
   if (!levelAtLeast(r, 'metadata')) return undefined;
+  const entity = toScalar(m.entityId);
   const b = new RecordBuilder(r, actor, res.endTime)
     .text(ATTR_DOMAIN_MUTATION_ACTION, m.action)
     .text(ATTR_DOMAIN_MANAGER_NAME, m.manager)
     .text(ATTR_DOMAIN_MUTATION_OUTCOME, outcome)
-    .scalar(ATTR_DOMAIN_ENTITY_ID, toScalar(m.entityId))
+    .scalar(ATTR_DOMAIN_ENTITY_ID, entity)
     .number(ATTR_DOMAIN_MUTATION_COUNT, m.count)
     .text(ATTR_ERROR_TYPE, res.error);
   if (levelAtLeast(r, 'changes')) {
@@ -41,10 +42,8 @@ export function recordMutation(r: Recorder, m: MutationMeta, actor: Actor | unde
     if (m.changes && Object.keys(m.changes).length > 0) b.set(ATTR_DOMAIN_MUTATION_CHANGES, changesMap(r, b, m.changes));
   }
   b.metadata(ATTR_DOMAIN_MUTATION_METADATA, m.metadata);
-  const a = b.attributes;
-  const entity = a[ATTR_DOMAIN_ENTITY_ID];
-  const target = `${a[ATTR_DOMAIN_MANAGER_NAME]}${entity !== undefined ? ` ${entity}` : m.count !== undefined ? ` (${m.count} rows)` : ''}`;
-  const body = b.body(`${who(actor)} ${a[ATTR_DOMAIN_MUTATION_ACTION]} ${target}${outcome === 'failure' ? ` failed (${a[ATTR_ERROR_TYPE]})` : ''}`);
+  const target = `${m.manager}${entity !== undefined ? ` ${entity}` : m.count !== undefined ? ` (${m.count} rows)` : ''}`;
+  const body = b.body(`${who(actor)} ${m.action} ${target}${outcome === 'failure' ? ` failed (${res.error})` : ''}`);
   return emitEvent(r, {
     eventName: EVENT_DOMAIN_MANAGER_MUTATION,
     severity: outcome === 'success' ? SeverityNumber.INFO : SeverityNumber.ERROR,

@@ -20,9 +20,7 @@ export function recordRuleEvaluation(r: Recorder, e: RuleEvaluation, actor: Acto
     .text(ATTR_ERROR_TYPE, e.errorType);
   if (levelAtLeast(r, 'changes')) b.value(ATTR_DOMAIN_RULE_CONDITIONS, e.conditions);
   if (levelAtLeast(r, 'full')) b.value(ATTR_DOMAIN_RULE_INPUT, e.input);
-  const a = b.attributes;
-  const set = a[ATTR_DOMAIN_RULE_SET];
-  const body = b.body(`rule ${set ? `${set}/` : ''}${a[ATTR_DOMAIN_RULE_NAME]} ${a[ATTR_DOMAIN_RULE_OUTCOME]} for ${who(actor)}`);
+  const body = b.body(`rule ${e.set ? `${e.set}/` : ''}${e.name} ${e.outcome} for ${who(actor)}`);
   emitEvent(r, {
     eventName: EVENT_DOMAIN_RULE_EVALUATION,
     severity: e.outcome === 'error' ? SeverityNumber.ERROR : SeverityNumber.INFO,
