@@ -208,7 +208,7 @@ export const VARIABLES = {
   redact: spec<string[]>({
     name: 'DOMAIN_OTEL_REDACT', parse: p.stringList, default: [], defaultText: '(built-in list only)',
     accepted: 'comma list of key names',
-    meaning: 'Keys added to the built-in list (password, secret, token, authorization, cookie, api_key, …); matching keys keep their name, the value becomes `[REDACTED]`, at any depth, case-insensitively.',
+    meaning: 'Keys added to the built-in list (password, secret, token, authorization, auth, cookie, session, api_key, jwt, otp, pin, cvc, signature, connection_string, dsn, …). Matched by words: `accessToken` and `x-api-key` match, `shipping` (pin) and `author` (auth) do not. Matching keys keep their name, the value becomes `[REDACTED]`, at any depth, in domain records and in what upstream instrumentations and log bridges record (attributes, URL query parameters, SQL literals, exception messages and stack traces). The rules: docs/redaction.md.',
     origin: 'domain-otel',
   }),
   maxValueBytes: spec({
