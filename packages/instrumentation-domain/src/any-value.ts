@@ -41,6 +41,11 @@ export class ValueShaper {
 
   /** A string that stays on the record whatever the budget (identity, event fields, body): capped and charged. */
   text(value: string): string {
+    // fast path without allocation: a UTF-16 code unit is at most 3 UTF-8 bytes
+    if (value.length * 3 <= this.maxValueBytes) {
+      this.remaining -= value.length * 3;
+      return value;
+    }
     const r = capText(value, this.maxValueBytes);
     if (r.cutBytes > 0) this.truncated++;
     this.remaining -= r.bytes;

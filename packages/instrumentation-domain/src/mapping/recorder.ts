@@ -32,7 +32,7 @@ export function levelAtLeast(r: Recorder, wanted: AuditLevel): boolean {
 
 /** A string for a metric attribute: capped like record values (metric attributes are app-chosen names). */
 export function metricText<T>(r: Recorder, value: T): T | string {
-  return typeof value === 'string' ? capText(value, r.maxValueBytes).text : value;
+  return typeof value === 'string' && value.length * 3 > r.maxValueBytes ? capText(value, r.maxValueBytes).text : value;
 }
 
 export interface EmitOptions {
