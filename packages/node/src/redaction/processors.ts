@@ -85,7 +85,8 @@ export class Redactor {
     if (!attrs) return undefined;
     const dbSystem = dbSystemOf(attrs);
     let out: Attributes | undefined;
-    for (const [k, v] of Object.entries(attrs)) {
+    for (const k in attrs) {
+      const v = attrs[k];
       if (v === undefined) continue;
       const r = this.value(k, v as AnyValue, dbSystem) as AttributeValue;
       if (r !== v) (out ??= { ...attrs })[k] = r;

@@ -46,6 +46,7 @@ function redactParams(query: string, isSecret: KeyMatcher): string {
 }
 
 function decodeName(name: string): string {
+  if (!name.includes('%') && !name.includes('+')) return name;
   try {
     return decodeURIComponent(name.replace(/\+/g, ' '));
   } catch {
@@ -53,9 +54,9 @@ function decodeName(name: string): string {
   }
 }
 
-// A key followed by `=` or `:`; the key may be quoted (JSON). The lookbehind keeps the scan
-// linear: a key starts only where a key cannot continue.
-const KEY_THEN_SEPARATOR = /(?<![\p{L}\p{N}_.\-])(["']?)([\p{L}\p{N}_.\-]+)\1[ \t]*[:=][ \t]*/gu;
+// Every rule below needs one of these: most strings are let through by this one native scan.
+const MAY_HOLD_SECRET = /[=:]|Bearer|Basic|eyJ/;
+const SEPARATOR = /[=:]/g;
 const AUTH_SCHEME = /^(?:Bearer|Basic|Digest|Token|Negotiate)[ \t]+/i;
 const UNQUOTED_VALUE_END = /[\s&,;"'<>()[\]{}]/;
 const USERINFO_PASSWORD = /\b([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^\s:/?#@]+):([^\s/?#@]+)@/g;
@@ -74,6 +75,7 @@ const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
  * - anything shaped like a JWT (`eyJ….eyJ….…`).
  */
 export function redactText(text: string, isSecret: KeyMatcher): string {
+  if (!MAY_HOLD_SECRET.test(text)) return text;
   let out = text;
   if (out.includes('://')) out = out.replace(USERINFO_PASSWORD, `$1$2:${REDACTED}@`);
   if (out.includes('=') || out.includes(':')) out = redactPairs(out, isSecret);
@@ -82,20 +84,41 @@ export function redactText(text: string, isSecret: KeyMatcher): string {
   return out;
 }
 
+// A key is a run of letters, digits, `_`, `.` and `-` right before `=` or `:` (spaces and a
+// closing quote may sit between). Found by looking back from each separator: one pass, no regex.
 function redactPairs(text: string, isSecret: KeyMatcher): string {
   let out = '';
   let copied = 0;
-  KEY_THEN_SEPARATOR.lastIndex = 0;
-  for (let m = KEY_THEN_SEPARATOR.exec(text); m !== null; m = KEY_THEN_SEPARATOR.exec(text)) {
-    const valueStart = m.index + m[0].length;
-    if (!isSecret(m[2])) continue; // scanning goes on right after the separator: the value may hold pairs (a URL)
-    const [from, to] = valueSpan(text, valueStart);
+  SEPARATOR.lastIndex = 0;
+  for (let sep = SEPARATOR.exec(text); sep !== null; sep = SEPARATOR.exec(text)) {
+    const i = sep.index;
+    if (i < copied) continue;
+    let j = i - 1;
+    while (j >= copied && (text[j] === ' ' || text[j] === '\t')) j--;
+    const quote = j >= copied && (text[j] === '"' || text[j] === "'") ? text[j] : '';
+    if (quote) j--;
+    const keyEnd = j + 1;
+    while (j >= copied && isKeyChar(text.charCodeAt(j), text[j])) j--;
+    const keyStart = j + 1;
+    if (keyStart === keyEnd || (quote && text[keyStart - 1] !== quote)) continue;
+    if (!isSecret(text.slice(keyStart, keyEnd))) continue;
+    let v = i + 1;
+    while (v < text.length && (text[v] === ' ' || text[v] === '\t')) v++;
+    const [from, to] = valueSpan(text, v);
     if (to <= from) continue;
     out += text.slice(copied, from) + REDACTED;
     copied = to;
-    KEY_THEN_SEPARATOR.lastIndex = to;
+    SEPARATOR.lastIndex = to;
   }
   return copied === 0 ? text : out + text.slice(copied);
+}
+
+const NON_ASCII_KEY_CHAR = /[\p{L}\p{N}]/u;
+function isKeyChar(code: number, ch: string): boolean {
+  if (code < 0x80) {
+    return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f || code === 0x2e || code === 0x2d;
+  }
+  return NON_ASCII_KEY_CHAR.test(ch);
 }
 
 /** Where the value starting at `start` begins and ends (inside its quotes when quoted). */
