@@ -98,7 +98,10 @@ describe('bundled collector: the Loki route against a real Loki', function () {
       processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `http://127.0.0.1:${otlpHttp}/v1/logs` }) })],
     });
     const logger = provider.getLogger('collector-test');
-    logger.emit({ eventName: 'domain.audit.decision', severityNumber: SeverityNumber.INFO, body: 'deny order.delete', attributes: { 'domain.audit.outcome': 'deny' } });
+    logger.emit({
+      eventName: 'domain.audit.decision', severityNumber: SeverityNumber.INFO, body: 'deny order.delete',
+      attributes: { 'domain.audit.outcome': 'deny', 'domain.audit.metadata': { via: 'api', 'casl.check': 'can' } },
+    });
     logger.emit({ eventName: 'domain.manager.mutation', severityNumber: SeverityNumber.INFO, body: 'order updated' });
     logger.emit({ eventName: 'domain.rule.evaluation', severityNumber: SeverityNumber.DEBUG, body: 'rule ok' });
     logger.emit({ severityNumber: SeverityNumber.WARN, body: 'a plain log line' });
@@ -123,6 +126,12 @@ describe('bundled collector: the Loki route against a real Loki', function () {
     assert.ok(decisions);
     assert.deepEqual(lines(decisions), ['deny order.delete']);
     assert.equal(decisions[0]!.stream.domain_audit_outcome, 'deny', 'log attributes are structured metadata');
+    // the metadata map is flattened by Loki into one entry per key, under the names the
+    // earlier one-attribute-per-key form had
+    assert.equal(decisions[0]!.stream.domain_audit_metadata_via, 'api');
+    assert.equal(decisions[0]!.stream.domain_audit_metadata_casl_check, 'can');
+    const viaApi = await query(`{service_name="${service}"} | domain_audit_metadata_via = "api"`);
+    assert.deepEqual(lines(viaApi!), ['deny order.delete']);
 
     const auditTrail = await query(`{service_name="${service}"} | event_name =~ "domain.audit.decision|domain.manager.mutation"`);
     assert.deepEqual(lines(auditTrail!), ['deny order.delete', 'order updated']);

@@ -20,7 +20,7 @@ interface ProtoRoot {
 export type Signal = 'traces' | 'metrics' | 'logs';
 export type Attrs = Record<string, unknown>;
 
-export interface ReceivedSpan { name: string; traceId: string; spanId: string; parentSpanId: string; kind: number; attributes: Attrs; status: { code?: number; message?: string }; resource: Attrs; scope: { name: string; version?: string; schemaUrl?: string } }
+export interface ReceivedSpan { name: string; traceId: string; spanId: string; parentSpanId: string; kind: number; attributes: Attrs; events: { name: string; attributes: Attrs }[]; status: { code?: number; message?: string }; resource: Attrs; scope: { name: string; version?: string; schemaUrl?: string } }
 export interface ReceivedLog { receivedAt: number; eventName: string; body: unknown; severityNumber: number; severityText: string; timeUnixNano: string; attributes: Attrs; traceId: string; spanId: string; resource: Attrs; scope: { name: string; version?: string; schemaUrl?: string } }
 export interface ReceivedPoint { attributes: Attrs; value: unknown }
 export interface ReceivedMetric { name: string; unit: string; points: ReceivedPoint[]; resource: Attrs }
@@ -160,6 +160,7 @@ export class OtlpReceiver {
             this.spans.push({
               name: s.name as string, traceId: hex(s.traceId), spanId: hex(s.spanId), parentSpanId: hex(s.parentSpanId),
               kind: Number(s.kind ?? 0), attributes: attrs(s.attributes), status: (s.status as object) ?? {}, resource, scope,
+              events: ((s.events as { name?: string; attributes?: unknown }[] | undefined) ?? []).map((e) => ({ name: e.name ?? '', attributes: attrs(e.attributes) })),
             });
           }
         }

@@ -43,7 +43,7 @@ export interface CaslInstrumentationConfig extends InstrumentationConfig {
   /**
    * CASL action → audit action, merged over the defaults (`create`, `read`, `update`,
    * `delete` map to themselves). Anything unmapped is recorded as `custom`; the original
-   * action is always in `domain.audit.metadata.casl.action`.
+   * action is always in the `casl.action` key of `domain.audit.metadata`.
    */
   actionMap?: Readonly<Record<string, AuditAction>>;
   /**

@@ -39,7 +39,7 @@ describe('@domain-otel/node: instrumentation name `casl`', function () {
         manager: l.attributes['domain.manager.name'],
         entity: l.attributes['domain.entity.id'],
         permissions: l.attributes['domain.audit.permissions'],
-        check: l.attributes['domain.audit.metadata.casl.check'],
+        check: (l.attributes['domain.audit.metadata'] as Record<string, unknown> | undefined)?.['casl.check'],
         user: l.attributes['user.id'],
         severity: l.severityText,
       }));

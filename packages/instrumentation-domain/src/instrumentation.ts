@@ -12,6 +12,7 @@ import type { TelemetrySignal } from '@domain-otel/semantic-conventions';
 import { createInstruments } from './metrics';
 import type { Instruments } from './metrics';
 import { createKeyMatcher } from './redact';
+import { clampMaxValueBytes, recordBudgetBytes } from './value-limits';
 import type { CaptureKind, DomainInstrumentationConfig } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import type { Recorder } from './mapping/recorder';
@@ -104,6 +105,7 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
     this.scopedTracer ??= trace.getTracerProvider().getTracer(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL });
     this.scopedLogger ??= logs.getLogger(PACKAGE_NAME, PACKAGE_VERSION, { schemaUrl: SCHEMA_URL });
     this.instruments ??= createInstruments(this.meter);
+    const maxValueBytes = clampMaxValueBytes(c.maxValueBytes);
     this.cachedRecorder = {
       tracer: this.scopedTracer,
       logger: this.scopedLogger,
@@ -111,6 +113,8 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
       level: c.auditLevel ?? 'changes',
       isSecret: createKeyMatcher(c.redact ?? []),
       maxCacheKeys: c.maxCacheKeys ?? 20,
+      maxValueBytes,
+      recordBudgetBytes: recordBudgetBytes(maxValueBytes),
       awaitAuditDelivery: c.awaitAuditDelivery,
     };
     return this.cachedRecorder;

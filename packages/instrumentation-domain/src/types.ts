@@ -25,4 +25,10 @@ export interface DomainInstrumentationConfig extends InstrumentationConfig {
   contextStorage?: AsyncLocalStorage<Context>;
   /** Most cache keys listed on one invalidation record (the count is always exact). Default 20. */
   maxCacheKeys?: number;
+  /**
+   * Cap of one string value in a record, in UTF-8 bytes (256 … 1 MiB; default 8192). Longer
+   * strings end with `…[truncated N bytes]`; a record's values together get 64 times this
+   * (at most 2 MiB). See DOMAIN_OTEL_MAX_VALUE_BYTES.
+   */
+  maxValueBytes?: number;
 }

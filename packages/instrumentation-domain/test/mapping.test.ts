@@ -42,7 +42,7 @@ describe('instrumentation-domain: the mapping', () => {
         assert.deepEqual({ ...r.attributes, 'log.record.uid': 'x' }, {
           'domain.audit.action': 'update', 'domain.audit.outcome': outcome, 'domain.manager.name': 'invoices',
           'domain.entity.id': 7, 'domain.audit.attributes': ['total'], 'domain.audit.permissions': ['invoices.update'],
-          'domain.audit.reason': 'because', 'domain.audit.metadata.via': 'api', 'domain.audit.metadata.token': '[REDACTED]',
+          'domain.audit.reason': 'because', 'domain.audit.metadata': { via: 'api', token: '[REDACTED]' },
           'user.id': '42', 'user.name': 'Ada', 'domain.tenant.id': 'acme', 'domain.correlation.id': 'req-1', 'log.record.uid': 'x',
         });
         assert.match(String(r.attributes['log.record.uid']), /^[0-9a-f-]{36}$/);
@@ -151,7 +151,7 @@ describe('instrumentation-domain: the mapping', () => {
         profile: { old: { name: 'A', apiKey: '[REDACTED]', nested: { Authorization: '[REDACTED]', ok: 1 } }, new: { name: 'B', ssn_last4: '[REDACTED]' } },
         internal_note: { old: '[REDACTED]', new: '[REDACTED]' },
       });
-      assert.deepEqual(r.attributes['domain.mutation.metadata.request'], { headers: { cookie: '[REDACTED]', accept: 'json' } });
+      assert.deepEqual(r.attributes['domain.mutation.metadata'], { request: { headers: { cookie: '[REDACTED]', accept: 'json' } } });
       assert.doesNotMatch(JSON.stringify(r.attributes), /hunter2|swordfish|k1|Bearer x|1234|secret stuff|c=1/);
     });
 
@@ -169,7 +169,7 @@ describe('instrumentation-domain: the mapping', () => {
       const r = only('domain.manager.mutation');
       assert.equal(r.attributes['domain.mutation.count'], 12);
       assert.equal(r.attributes['domain.entity.id'], undefined);
-      assert.deepEqual(r.attributes['domain.mutation.metadata.where'], { status: 'new' });
+      assert.deepEqual(r.attributes['domain.mutation.metadata'], { where: { status: 'new' } });
     });
   });
 

@@ -45,6 +45,7 @@ const ours: Record<string, Factory> = {
   domain: (config, context) => new DomainInstrumentation({
     auditLevel: config.auditLevel,
     redact: config.redact,
+    maxValueBytes: config.maxValueBytes,
     capture: config.capture,
     awaitAuditDelivery: context.awaitAuditDelivery,
     contextStorage: context.contextStorage,

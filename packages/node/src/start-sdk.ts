@@ -27,6 +27,7 @@ import { exportBatchesSync } from './logs/exit-export';
 import { AuditLogRecordProcessor } from './logs/audit-processor';
 import { FilteringLogRecordProcessor } from './logs/filtering-processor';
 import { registerLegacyLogsGlobal } from './logs/legacy-logs-global';
+import { addRedaction } from './redaction/processors';
 import { DISTRO_NAME, DISTRO_VERSION } from './version';
 
 import type { DomainOtelHandle, StartedBy } from './sdk';
@@ -82,6 +83,7 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
       logProcessors.push(new FilteringLogRecordProcessor(inner, (r) => !isAudit(r)));
     }
   }
+  addRedaction(config.redact, spanProcessors, logProcessors);
   const awaitAuditDelivery = audit && config.auditDelivery === 'strict' ? (uid: string) => audit.whenDelivered(uid) : undefined;
 
   const metricReaders: IMetricReader[] = [];

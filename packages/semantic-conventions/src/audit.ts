@@ -18,8 +18,11 @@ export const ATTR_DOMAIN_AUDIT_PERMISSIONS = 'domain.audit.permissions';
 /** Human-readable reason for the decision. */
 export const ATTR_DOMAIN_AUDIT_REASON = 'domain.audit.reason';
 
-/** Free-form metadata of a decision: one attribute per key, `domain.audit.metadata.<key>`. */
-export const ATTR_DOMAIN_AUDIT_METADATA = (key: string): string => `domain.audit.metadata.${key}`;
+/**
+ * Free-form metadata of a decision: one map attribute (an AnyValue kvlist) holding at most 64
+ * keys; keys left out are counted in `domain.record.dropped_entries`.
+ */
+export const ATTR_DOMAIN_AUDIT_METADATA = 'domain.audit.metadata';
 
 /** Accepted values of {@link ATTR_DOMAIN_AUDIT_ACTION}. */
 export const AUDIT_ACTION_VALUES = {

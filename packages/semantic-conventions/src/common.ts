@@ -35,3 +35,15 @@ export const ATTR_TELEMETRY_DISTRO_NAME = 'telemetry.distro.name';
 
 /** Version of the telemetry distribution (resource attribute). */
 export const ATTR_TELEMETRY_DISTRO_VERSION = 'telemetry.distro.version';
+
+/**
+ * Number of values on this record that were shortened to the value size cap (each ends with
+ * `…[truncated N bytes]`) or cut at the nesting limit (`[…]`). Absent when nothing was cut.
+ */
+export const ATTR_DOMAIN_RECORD_TRUNCATED_VALUES = 'domain.record.truncated_values';
+
+/**
+ * Number of entries left out of this record: metadata keys beyond 64, map entries and list
+ * items beyond 256, and values beyond the record's byte budget. Absent when nothing was left out.
+ */
+export const ATTR_DOMAIN_RECORD_DROPPED_ENTRIES = 'domain.record.dropped_entries';

@@ -15,6 +15,9 @@ export const ATTR_DOMAIN_MUTATION_CHANGED_FIELDS = 'domain.mutation.changed_fiel
 /** Map field → `{ old, new }`, filtered by audit level and redaction. */
 export const ATTR_DOMAIN_MUTATION_CHANGES = 'domain.mutation.changes';
 
+/** Free-form metadata of a mutation: one map attribute of at most 64 keys, like `domain.audit.metadata`. */
+export const ATTR_DOMAIN_MUTATION_METADATA = 'domain.mutation.metadata';
+
 /** Whether the mutation succeeded; one of {@link MUTATION_OUTCOME_VALUES}. */
 export const ATTR_DOMAIN_MUTATION_OUTCOME = 'domain.mutation.outcome';
 

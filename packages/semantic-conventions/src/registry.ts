@@ -158,6 +158,24 @@ const commonAttributes: readonly AttributeEntry[] = [
   },
   {
     kind: 'attribute',
+    name: common.ATTR_DOMAIN_RECORD_TRUNCATED_VALUES,
+    constant: 'ATTR_DOMAIN_RECORD_TRUNCATED_VALUES',
+    type: 'int',
+    requirement: { [AUDIT]: 'conditionally_required', [MUTATION]: 'conditionally_required', [RULE]: 'conditionally_required', [CACHE]: 'conditionally_required' },
+    brief: 'Number of values on the record shortened to the size cap (`DOMAIN_OTEL_MAX_VALUE_BYTES`) or cut at the nesting limit.',
+    note: 'Required when anything was shortened; absent otherwise. A shortened string ends with `…[truncated N bytes]`, a cut subtree is `[…]`.',
+  },
+  {
+    kind: 'attribute',
+    name: common.ATTR_DOMAIN_RECORD_DROPPED_ENTRIES,
+    constant: 'ATTR_DOMAIN_RECORD_DROPPED_ENTRIES',
+    type: 'int',
+    requirement: { [AUDIT]: 'conditionally_required', [MUTATION]: 'conditionally_required', [RULE]: 'conditionally_required', [CACHE]: 'conditionally_required' },
+    brief: 'Number of entries left out of the record: metadata keys beyond 64, map entries and list items beyond 256, values beyond the record\'s byte budget.',
+    note: 'Required when anything was left out; absent otherwise. Cache keys beyond the listed ones are not counted here (`domain.cache.key_count` is exact).',
+  },
+  {
+    kind: 'attribute',
     name: common.ATTR_TELEMETRY_DISTRO_NAME,
     constant: 'ATTR_TELEMETRY_DISTRO_NAME',
     type: 'string',
@@ -184,12 +202,12 @@ const auditAttributes: readonly AttributeEntry[] = [
   { kind: 'attribute', name: audit.ATTR_DOMAIN_AUDIT_REASON, constant: 'ATTR_DOMAIN_AUDIT_REASON', type: 'string', requirement: { [AUDIT]: 'recommended' }, brief: 'Human-readable reason for the decision.' },
   {
     kind: 'attribute',
-    name: audit.ATTR_DOMAIN_AUDIT_METADATA('<key>'),
+    name: audit.ATTR_DOMAIN_AUDIT_METADATA,
     constant: 'ATTR_DOMAIN_AUDIT_METADATA',
-    type: 'any',
-    template: true,
+    type: 'map',
     requirement: { [AUDIT]: 'recommended' },
-    brief: 'Free-form metadata of the decision, one attribute per key.',
+    brief: 'Free-form metadata of the decision, as one map.',
+    note: 'At most 64 keys (the first ones); keys left out are counted in `domain.record.dropped_entries`. Loki flattens the map into `domain_audit_metadata_<key>` structured metadata.',
   },
 ];
 
@@ -213,6 +231,15 @@ const mutationAttributes: readonly AttributeEntry[] = [
     requirement: { [MUTATION]: 'recommended' },
     brief: 'Map field → `{old, new}`.',
     note: 'Present at audit level `changes` and above; redacted keys keep their name with value `[REDACTED]`.',
+  },
+  {
+    kind: 'attribute',
+    name: mutation.ATTR_DOMAIN_MUTATION_METADATA,
+    constant: 'ATTR_DOMAIN_MUTATION_METADATA',
+    type: 'map',
+    requirement: { [MUTATION]: 'recommended' },
+    brief: 'Free-form metadata of the mutation, as one map.',
+    note: 'At most 64 keys, like `domain.audit.metadata`.',
   },
   { kind: 'attribute', name: mutation.ATTR_DOMAIN_MUTATION_OUTCOME, constant: 'ATTR_DOMAIN_MUTATION_OUTCOME', type: 'string', requirement: { [MUTATION]: 'recommended' }, brief: 'Whether the mutation succeeded.' },
 ];

@@ -1,13 +1,14 @@
-import type { LogAttributes } from '../log-attributes';
 import { SeverityNumber } from '@opentelemetry/api';
 import type { Actor, AuditDecision } from '@domain-otel/api';
 import {
-  ATTR_DOMAIN_AUDIT_ACTION, ATTR_DOMAIN_AUDIT_ATTRIBUTES, ATTR_DOMAIN_AUDIT_OUTCOME, ATTR_DOMAIN_AUDIT_PERMISSIONS,
-  ATTR_DOMAIN_AUDIT_REASON, ATTR_DOMAIN_ENTITY_ID, ATTR_DOMAIN_MANAGER_NAME, ATTR_ERROR_TYPE, EVENT_DOMAIN_AUDIT_DECISION,
+  ATTR_DOMAIN_AUDIT_ACTION, ATTR_DOMAIN_AUDIT_ATTRIBUTES, ATTR_DOMAIN_AUDIT_METADATA, ATTR_DOMAIN_AUDIT_OUTCOME,
+  ATTR_DOMAIN_AUDIT_PERMISSIONS, ATTR_DOMAIN_AUDIT_REASON, ATTR_DOMAIN_ENTITY_ID, ATTR_DOMAIN_MANAGER_NAME, ATTR_ERROR_TYPE,
+  EVENT_DOMAIN_AUDIT_DECISION,
 } from '@domain-otel/semantic-conventions';
 import { toScalar } from '../any-value';
-import { actorAttributes, emitEvent, levelAtLeast, metadataAttributes, who } from './recorder';
+import { emitEvent, levelAtLeast, metricText, who } from './recorder';
 import type { Recorder } from './recorder';
+import { RecordBuilder } from './record-builder';
 
 /**
  * `domain.audit.decision`: one log event (never sampled: logs are not subject to trace
@@ -17,31 +18,30 @@ export function recordDecision(
   r: Recorder, d: AuditDecision, actor: Actor | undefined, timestamp: number, error?: string,
 ): Promise<void> | undefined {
   r.instruments.decisions.add(1, {
-    [ATTR_DOMAIN_AUDIT_ACTION]: d.action,
-    [ATTR_DOMAIN_AUDIT_OUTCOME]: d.outcome,
-    [ATTR_DOMAIN_MANAGER_NAME]: d.manager,
+    [ATTR_DOMAIN_AUDIT_ACTION]: metricText(r, d.action),
+    [ATTR_DOMAIN_AUDIT_OUTCOME]: metricText(r, d.outcome),
+    [ATTR_DOMAIN_MANAGER_NAME]: metricText(r, d.manager),
   });
   if (!levelAtLeast(r, 'metadata')) return undefined;
-  const attrs: LogAttributes = {
-    [ATTR_DOMAIN_AUDIT_ACTION]: d.action,
-    [ATTR_DOMAIN_AUDIT_OUTCOME]: d.outcome,
-    [ATTR_DOMAIN_MANAGER_NAME]: d.manager,
-  };
   const entity = toScalar(d.entityId);
-  if (entity !== undefined) attrs[ATTR_DOMAIN_ENTITY_ID] = entity;
-  if (d.reason !== undefined) attrs[ATTR_DOMAIN_AUDIT_REASON] = d.reason;
-  if (d.permissions?.length) attrs[ATTR_DOMAIN_AUDIT_PERMISSIONS] = [...d.permissions];
-  if (levelAtLeast(r, 'changes') && d.attributes?.length) attrs[ATTR_DOMAIN_AUDIT_ATTRIBUTES] = [...d.attributes];
-  if (error !== undefined) attrs[ATTR_ERROR_TYPE] = error;
-  metadataAttributes(r, 'domain.audit.metadata', d.metadata, attrs);
-  actorAttributes(r, actor, attrs);
+  const b = new RecordBuilder(r, actor, timestamp)
+    .text(ATTR_DOMAIN_AUDIT_ACTION, d.action)
+    .text(ATTR_DOMAIN_AUDIT_OUTCOME, d.outcome)
+    .text(ATTR_DOMAIN_MANAGER_NAME, d.manager)
+    .scalar(ATTR_DOMAIN_ENTITY_ID, entity)
+    .text(ATTR_ERROR_TYPE, error)
+    .value(ATTR_DOMAIN_AUDIT_REASON, d.reason)
+    .strings(ATTR_DOMAIN_AUDIT_PERMISSIONS, d.permissions);
+  if (levelAtLeast(r, 'changes')) b.strings(ATTR_DOMAIN_AUDIT_ATTRIBUTES, d.attributes);
+  b.metadata(ATTR_DOMAIN_AUDIT_METADATA, d.metadata);
   const target = `${d.manager}${entity !== undefined ? ` ${entity}` : ''}`;
+  const body = b.body(`${who(actor)} ${d.outcome} ${d.action} on ${target}${d.reason ? `: ${d.reason}` : ''}`);
   return emitEvent(r, {
     eventName: EVENT_DOMAIN_AUDIT_DECISION,
     severity: d.outcome === 'denied' ? SeverityNumber.WARN : SeverityNumber.INFO,
-    body: `${who(actor)} ${d.outcome} ${d.action} on ${target}${d.reason ? `: ${d.reason}` : ''}`,
+    body,
     timestamp,
-    attributes: attrs,
+    attributes: b.finish(),
     audit: true,
   });
 }

@@ -1,15 +1,16 @@
-import type { AnyValueMap, LogAttributes } from '../log-attributes';
+import type { AnyValueMap } from '../log-attributes';
 import { SeverityNumber } from '@opentelemetry/api';
 import type { Actor, MutationMeta } from '@domain-otel/api';
 import {
   ATTR_DOMAIN_ENTITY_ID, ATTR_DOMAIN_MANAGER_NAME, ATTR_DOMAIN_MUTATION_ACTION, ATTR_DOMAIN_MUTATION_CHANGED_FIELDS,
-  ATTR_DOMAIN_MUTATION_CHANGES, ATTR_DOMAIN_MUTATION_COUNT, ATTR_DOMAIN_MUTATION_OUTCOME, ATTR_ERROR_TYPE,
-  EVENT_DOMAIN_MANAGER_MUTATION,
+  ATTR_DOMAIN_MUTATION_CHANGES, ATTR_DOMAIN_MUTATION_COUNT, ATTR_DOMAIN_MUTATION_METADATA, ATTR_DOMAIN_MUTATION_OUTCOME,
+  ATTR_ERROR_TYPE, EVENT_DOMAIN_MANAGER_MUTATION,
 } from '@domain-otel/semantic-conventions';
-import { toScalar } from '../any-value';
+import { MAX_ENTRIES, toScalar } from '../any-value';
 import { REDACTED } from '../redact';
-import { actorAttributes, emitEvent, levelAtLeast, metadataAttributes, redacted, who } from './recorder';
+import { emitEvent, levelAtLeast, metricText, who } from './recorder';
 import type { Recorder } from './recorder';
+import { RecordBuilder } from './record-builder';
 
 export interface MutationResult {
   durationS: number;
@@ -21,41 +22,51 @@ export interface MutationResult {
 export function recordMutation(r: Recorder, m: MutationMeta, actor: Actor | undefined, res: MutationResult): Promise<void> | undefined {
   const outcome = res.error === undefined ? 'success' : 'failure';
   const bounded = {
-    [ATTR_DOMAIN_MUTATION_ACTION]: m.action,
-    [ATTR_DOMAIN_MANAGER_NAME]: m.manager,
+    [ATTR_DOMAIN_MUTATION_ACTION]: metricText(r, m.action),
+    [ATTR_DOMAIN_MANAGER_NAME]: metricText(r, m.manager),
     [ATTR_DOMAIN_MUTATION_OUTCOME]: outcome,
   };
   r.instruments.mutations.add(1, bounded);
   r.instruments.mutationDuration.record(res.durationS, bounded);
   if (!levelAtLeast(r, 'metadata')) return undefined;
-  const attrs: LogAttributes = { ...bounded };
   const entity = toScalar(m.entityId);
-  if (entity !== undefined) attrs[ATTR_DOMAIN_ENTITY_ID] = entity;
-  if (m.count !== undefined) attrs[ATTR_DOMAIN_MUTATION_COUNT] = m.count;
-  if (res.error !== undefined) attrs[ATTR_ERROR_TYPE] = res.error;
+  const b = new RecordBuilder(r, actor, res.endTime)
+    .text(ATTR_DOMAIN_MUTATION_ACTION, m.action)
+    .text(ATTR_DOMAIN_MANAGER_NAME, m.manager)
+    .text(ATTR_DOMAIN_MUTATION_OUTCOME, outcome)
+    .scalar(ATTR_DOMAIN_ENTITY_ID, entity)
+    .number(ATTR_DOMAIN_MUTATION_COUNT, m.count)
+    .text(ATTR_ERROR_TYPE, res.error);
   if (levelAtLeast(r, 'changes')) {
-    const fields = m.changedFields ?? (m.changes ? Object.keys(m.changes) : undefined);
-    if (fields?.length) attrs[ATTR_DOMAIN_MUTATION_CHANGED_FIELDS] = [...fields];
-    if (m.changes && Object.keys(m.changes).length > 0) {
-      const changes: AnyValueMap = {};
-      for (const [field, change] of Object.entries(m.changes)) {
-        // the field name stays visible; a secret's old and new values do not
-        changes[field] = r.isSecret(field)
-          ? { old: REDACTED, new: REDACTED }
-          : { old: redacted(r, change?.old), new: redacted(r, change?.new) };
-      }
-      attrs[ATTR_DOMAIN_MUTATION_CHANGES] = changes;
-    }
+    b.strings(ATTR_DOMAIN_MUTATION_CHANGED_FIELDS, m.changedFields ?? (m.changes ? Object.keys(m.changes) : undefined));
+    if (m.changes && Object.keys(m.changes).length > 0) b.set(ATTR_DOMAIN_MUTATION_CHANGES, changesMap(r, b, m.changes));
   }
-  metadataAttributes(r, 'domain.mutation.metadata', m.metadata, attrs);
-  actorAttributes(r, actor, attrs);
+  b.metadata(ATTR_DOMAIN_MUTATION_METADATA, m.metadata);
   const target = `${m.manager}${entity !== undefined ? ` ${entity}` : m.count !== undefined ? ` (${m.count} rows)` : ''}`;
+  const body = b.body(`${who(actor)} ${m.action} ${target}${outcome === 'failure' ? ` failed (${res.error})` : ''}`);
   return emitEvent(r, {
     eventName: EVENT_DOMAIN_MANAGER_MUTATION,
     severity: outcome === 'success' ? SeverityNumber.INFO : SeverityNumber.ERROR,
-    body: `${who(actor)} ${m.action} ${target}${outcome === 'failure' ? ` failed (${res.error})` : ''}`,
+    body,
     timestamp: res.endTime,
-    attributes: attrs,
+    attributes: b.finish(),
     audit: true,
   });
+}
+
+/** field → { old, new }: at most MAX_ENTRIES fields; a secret field keeps its name, not its values. */
+function changesMap(r: Recorder, b: RecordBuilder, changes: NonNullable<MutationMeta['changes']>): AnyValueMap {
+  const out: AnyValueMap = {};
+  const entries = Object.entries(changes);
+  let kept = 0;
+  for (const [field, change] of entries) {
+    if (kept >= MAX_ENTRIES || b.spent) break;
+    const name = b.shapeValue(field) as string;
+    out[name] = r.isSecret(field)
+      ? { old: REDACTED, new: REDACTED }
+      : { old: b.shapeValue(change?.old), new: b.shapeValue(change?.new) };
+    kept++;
+  }
+  b.countDropped(entries.length - kept);
+  return out;
 }

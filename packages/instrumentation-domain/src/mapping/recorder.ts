@@ -1,16 +1,13 @@
-import type { AnyValue, Logger, Tracer } from '@opentelemetry/api';
+import type { Logger, Tracer } from '@opentelemetry/api';
 import type { LogAttributes } from '../log-attributes';
 import { SeverityNumber } from '@opentelemetry/api';
 import type { Actor } from '@domain-otel/api';
-import {
-  ATTR_CLIENT_ADDRESS, ATTR_DOMAIN_CORRELATION_ID, ATTR_DOMAIN_TENANT_ID, ATTR_LOG_RECORD_UID, ATTR_USER_AGENT_ORIGINAL,
-  ATTR_USER_ID, ATTR_USER_NAME,
-} from '@domain-otel/semantic-conventions';
+import { ATTR_LOG_RECORD_UID } from '@domain-otel/semantic-conventions';
 import type { Instruments } from '../metrics';
 import type { KeyMatcher } from '../redact';
 import type { AuditLevel } from '../types';
 import { uuidv7 } from '../uuidv7';
-import { toAnyValue } from '../any-value';
+import { capText } from '../value-limits';
 
 /** What every mapping needs: where records go and the policy that shapes them. */
 export interface Recorder {
@@ -20,6 +17,10 @@ export interface Recorder {
   readonly level: AuditLevel;
   readonly isSecret: KeyMatcher;
   readonly maxCacheKeys: number;
+  /** Cap of one string value, UTF-8 bytes. */
+  readonly maxValueBytes: number;
+  /** Byte budget of one record's values. */
+  readonly recordBudgetBytes: number;
   readonly awaitAuditDelivery?: (uid: string) => Promise<void>;
 }
 
@@ -29,29 +30,9 @@ export function levelAtLeast(r: Recorder, wanted: AuditLevel): boolean {
   return LEVEL_RANK[r.level] >= LEVEL_RANK[wanted];
 }
 
-/** Actor, tenant and correlation on every record; request attributes only at `full`. */
-export function actorAttributes(r: Recorder, actor: Actor | undefined, attrs: LogAttributes): void {
-  if (!actor) return;
-  if (actor.id !== undefined) attrs[ATTR_USER_ID] = String(actor.id);
-  if (actor.name !== undefined) attrs[ATTR_USER_NAME] = actor.name;
-  if (actor.tenant !== undefined) attrs[ATTR_DOMAIN_TENANT_ID] = String(actor.tenant);
-  if (actor.correlationId !== undefined) attrs[ATTR_DOMAIN_CORRELATION_ID] = actor.correlationId;
-  if (levelAtLeast(r, 'full')) {
-    if (actor.clientAddress !== undefined) attrs[ATTR_CLIENT_ADDRESS] = actor.clientAddress;
-    if (actor.userAgent !== undefined) attrs[ATTR_USER_AGENT_ORIGINAL] = actor.userAgent;
-  }
-}
-
-export function redacted(r: Recorder, value: unknown): AnyValue {
-  return toAnyValue(value, r.isSecret);
-}
-
-/** Adds `prefix.<key>` attributes for each metadata entry, redacting secrets. */
-export function metadataAttributes(r: Recorder, prefix: string, metadata: Record<string, unknown> | undefined, attrs: LogAttributes): void {
-  if (!metadata) return;
-  for (const [k, v] of Object.entries(metadata)) {
-    attrs[`${prefix}.${k}`] = r.isSecret(k) ? '[REDACTED]' : redacted(r, v);
-  }
+/** A string for a metric attribute: capped like record values (metric attributes are app-chosen names). */
+export function metricText<T>(r: Recorder, value: T): T | string {
+  return typeof value === 'string' && value.length * 3 > r.maxValueBytes ? capText(value, r.maxValueBytes).text : value;
 }
 
 export interface EmitOptions {
@@ -66,7 +47,8 @@ export interface EmitOptions {
 
 /** Emits one event record in the active context; returns the strict-delivery promise if any. */
 export function emitEvent(r: Recorder, o: EmitOptions): Promise<void> | undefined {
-  const uid = uuidv7(o.timestamp);
+  // RecordBuilder puts the uid first; a uid is made here only for attributes built without it
+  const uid = typeof o.attributes[ATTR_LOG_RECORD_UID] === 'string' ? o.attributes[ATTR_LOG_RECORD_UID] : uuidv7(o.timestamp);
   o.attributes[ATTR_LOG_RECORD_UID] = uid;
   r.logger.emit({
     eventName: o.eventName,

@@ -93,6 +93,7 @@ export function loadConfig(env: Env = process.env) {
     },
     auditLevel: read(v.auditLevel),
     redact: read(v.redact),
+    maxValueBytes: read(v.maxValueBytes),
     auditDelivery: read(v.auditDelivery),
     strictTimeoutMillis: read(v.strictTimeout),
     auditQueueSize: read(v.auditQueueSize),

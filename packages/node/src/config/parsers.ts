@@ -43,6 +43,15 @@ export const positiveInteger: Parser<number> = (raw) => {
   return /^[0-9]+$/.test(v) && Number(v) > 0 ? ok(Number(v)) : bad('a positive integer');
 };
 
+/** A whole number from `min` to `max` inclusive. */
+export function integerInRange(min: number, max: number): Parser<number> {
+  return (raw) => {
+    const v = raw.trim();
+    const n = Number(v);
+    return /^[0-9]+$/.test(v) && n >= min && n <= max ? ok(n) : bad(`a whole number from ${min} to ${max}`);
+  };
+}
+
 export const ratio: Parser<number> = (raw) => {
   const v = Number(raw.trim());
   return raw.trim() !== '' && Number.isFinite(v) && v >= 0 && v <= 1 ? ok(v) : bad('a number from 0 to 1');

@@ -208,7 +208,13 @@ export const VARIABLES = {
   redact: spec<string[]>({
     name: 'DOMAIN_OTEL_REDACT', parse: p.stringList, default: [], defaultText: '(built-in list only)',
     accepted: 'comma list of key names',
-    meaning: 'Keys added to the built-in list (password, secret, token, authorization, cookie, api_key, …); matching keys keep their name, the value becomes `[REDACTED]`, at any depth, case-insensitively.',
+    meaning: 'Keys added to the built-in list (password, secret, token, authorization, auth, cookie, session, api_key, jwt, otp, pin, cvc, signature, connection_string, dsn, …). Matched by words: `accessToken` and `x-api-key` match, `shipping` (pin) and `author` (auth) do not. Matching keys keep their name, the value becomes `[REDACTED]`, at any depth, in domain records and in what upstream instrumentations and log bridges record (attributes, URL query parameters, SQL literals, exception messages and stack traces). The rules: docs/redaction.md.',
+    origin: 'domain-otel',
+  }),
+  maxValueBytes: spec({
+    name: 'DOMAIN_OTEL_MAX_VALUE_BYTES', parse: p.integerInRange(256, 1048576), default: 8192, defaultText: '8192',
+    accepted: 'whole number of bytes from 256 to 1048576',
+    meaning: 'Cap of every string in a domain record (reason, body, change values, metadata values, rule inputs, cache keys, actor fields), in UTF-8 bytes. A longer one keeps its longest prefix that fits and ends with `…[truncated N bytes]`; a record\'s values together get 64 times this (at most 2 MiB). Cuts are counted on the record in `domain.record.truncated_values` and `domain.record.dropped_entries`.',
     origin: 'domain-otel',
   }),
   auditDelivery: spec<DeliveryMode>({
@@ -267,6 +273,6 @@ export function allVariables(): VariableSpec<unknown>[] {
     TRACES_EXPORTER, METRICS_EXPORTER, LOGS_EXPORTER, ...otlp,
     v.metricExportInterval, v.metricExportTimeout, v.bspScheduleDelay, v.bspMaxQueueSize, v.bspMaxExportBatchSize,
     v.blrpScheduleDelay, v.blrpMaxQueueSize, v.blrpMaxExportBatchSize,
-    v.auditLevel, v.redact, v.auditDelivery, v.strictTimeout, v.auditQueueSize, v.capture, v.correlationHeaders, v.shutdownTimeout,
+    v.auditLevel, v.redact, v.maxValueBytes, v.auditDelivery, v.strictTimeout, v.auditQueueSize, v.capture, v.correlationHeaders, v.shutdownTimeout,
   ] as VariableSpec<unknown>[];
 }

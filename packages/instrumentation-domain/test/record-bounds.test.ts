@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { audit, traceMutation, withActor } from '@domain-otel/api';
+import { DomainInstrumentation } from '../src';
+import type { DomainInstrumentationConfig } from '../src';
+import { otelHarness } from '../../../test/helpers/otel-harness';
+
+// The harness's LoggerProvider has the SDK's default limits: 128 attributes per record.
+const h = otelHarness();
+let instr: DomainInstrumentation | undefined;
+
+function use(config: DomainInstrumentationConfig = {}): DomainInstrumentation {
+  instr?.disable();
+  instr = new DomainInstrumentation({ contextStorage: h.contextStorage, ...config });
+  instr.setMeterProvider(h.freshMeterProvider());
+  return instr;
+}
+
+const only = (eventName: string): ReadableLogRecord => {
+  const found = h.logs.getFinishedLogRecords().filter((r) => r.eventName === eventName);
+  assert.equal(found.length, 1, `expected one ${eventName}, got ${found.length}`);
+  return found[0];
+};
+const manyKeys = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${String(i).padStart(4, '0')}`, `v${i}`]));
+const ACTOR = { id: '42', name: 'Ada', tenant: 'acme', correlationId: 'req-1' };
+const UID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+function assertIdentity(r: ReadableLogRecord): void {
+  assert.equal(r.droppedAttributesCount, 0, 'the SDK dropped no attribute');
+  assert.equal(r.attributes['user.id'], '42');
+  assert.equal(r.attributes['user.name'], 'Ada');
+  assert.equal(r.attributes['domain.tenant.id'], 'acme');
+  assert.equal(r.attributes['domain.correlation.id'], 'req-1');
+  assert.match(String(r.attributes['log.record.uid']), UID);
+}
+
+describe('instrumentation-domain: identity is never pushed out of a record', () => {
+  beforeEach(() => h.reset());
+  afterEach(() => { instr?.disable(); instr = undefined; });
+
+  it('a decision with 130 metadata keys keeps user, tenant and uid', async () => {
+    use();
+    await withActor(ACTOR, () => audit.decision({ action: 'update', outcome: 'denied', manager: 'invoices', entityId: 7, metadata: manyKeys(130) }));
+    const r = only('domain.audit.decision');
+    assertIdentity(r);
+    assert.equal(r.attributes['domain.audit.outcome'], 'denied');
+  });
+
+  it('a decision with 1,000 metadata keys: identity, event fields and uid arrive; metadata is one bounded map and the cut is counted', async () => {
+    use();
+    await withActor(ACTOR, () => audit.decision({
+      action: 'update', outcome: 'granted', manager: 'invoices', entityId: 7, reason: 'owner', permissions: ['invoices.update'],
+      metadata: { ...manyKeys(1000), password: 'hunter2' },
+    }));
+    const r = only('domain.audit.decision');
+    assertIdentity(r);
+    assert.equal(r.attributes['domain.audit.action'], 'update');
+    assert.equal(r.attributes['domain.audit.outcome'], 'granted');
+    assert.equal(r.attributes['domain.manager.name'], 'invoices');
+    assert.equal(r.attributes['domain.entity.id'], 7);
+    assert.equal(r.attributes['domain.audit.reason'], 'owner');
+    assert.deepEqual(r.attributes['domain.audit.permissions'], ['invoices.update']);
+    const metadata = r.attributes['domain.audit.metadata'] as Record<string, unknown>;
+    assert.equal(Object.keys(metadata).length, 64, 'the first 64 metadata keys');
+    assert.equal(metadata.k0000, 'v0');
+    assert.equal(metadata.k0063, 'v63');
+    assert.equal(r.attributes['domain.record.dropped_entries'], 1001 - 64, 'every key left out is counted on the record');
+    assert.ok(Object.keys(r.attributes).every((k) => !k.startsWith('domain.audit.metadata.')), 'no flat metadata attributes');
+    assert.ok(Object.keys(r.attributes).length < 20, `a bounded number of attributes (${Object.keys(r.attributes).length})`);
+  });
+
+  it('identity comes first: uid, actor, then the event fields, variable-size values last', async () => {
+    use();
+    await withActor(ACTOR, () => audit.decision({ action: 'read', outcome: 'granted', manager: 'm', reason: 'r', metadata: { a: 1 } }));
+    const keys = Object.keys(only('domain.audit.decision').attributes);
+    assert.deepEqual(keys.slice(0, 5), ['log.record.uid', 'user.id', 'user.name', 'domain.tenant.id', 'domain.correlation.id']);
+    assert.deepEqual(keys.slice(5, 8), ['domain.audit.action', 'domain.audit.outcome', 'domain.manager.name']);
+    assert.equal(keys.at(-1), 'domain.audit.metadata');
+  });
+
+  it('a mutation with 1,000 metadata keys and 1,000 changed fields: identity, event fields and uid arrive, the cuts are counted', async () => {
+    use();
+    const changes = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`f${i}`, { old: i, new: i + 1 }]));
+    await withActor(ACTOR, () => traceMutation({ action: 'update', manager: 'orders', entityId: 'o-1', changes, metadata: manyKeys(1000) }, async () => {}));
+    const r = only('domain.manager.mutation');
+    assertIdentity(r);
+    assert.equal(r.attributes['domain.mutation.action'], 'update');
+    assert.equal(r.attributes['domain.mutation.outcome'], 'success');
+    assert.equal(r.attributes['domain.entity.id'], 'o-1');
+    assert.equal(Object.keys(r.attributes['domain.mutation.metadata'] as object).length, 64);
+    const kept = Object.keys(r.attributes['domain.mutation.changes'] as object).length;
+    const fields = (r.attributes['domain.mutation.changed_fields'] as string[]).length;
+    assert.equal(r.attributes['domain.record.dropped_entries'], (1000 - 64) + (1000 - kept) + (1000 - fields));
+  });
+
+  it('strict delivery waits for the uid the record carries', async () => {
+    const awaited: string[] = [];
+    use({ awaitAuditDelivery: async (uid) => { awaited.push(uid); } });
+    await withActor(ACTOR, () => audit.decision({ action: 'read', outcome: 'granted', manager: 'm', metadata: manyKeys(300) }));
+    assert.deepEqual(awaited, [only('domain.audit.decision').attributes['log.record.uid']]);
+  });
+});
