@@ -35,3 +35,9 @@ export const ATTR_TELEMETRY_DISTRO_NAME = 'telemetry.distro.name';
 
 /** Version of the telemetry distribution (resource attribute). */
 export const ATTR_TELEMETRY_DISTRO_VERSION = 'telemetry.distro.version';
+
+/** User name of the process owner (OpenTelemetry `process.owner`): the OS user who ran a command. */
+export const ATTR_PROCESS_OWNER = 'process.owner';
+
+/** Name of the host (OpenTelemetry `host.name`). */
+export const ATTR_HOST_NAME = 'host.name';
