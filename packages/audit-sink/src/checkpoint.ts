@@ -150,7 +150,8 @@ async function buildAndWrite(
       if (!seg.present) throw new CheckpointRefused(`segment ${seg.segment}: its table ${seg.partition} is missing and it was not retired (run verify)`);
       manifestSegments.push({ segment: seg.segment, tenant: seg.tenant, streams: seg.streams, status: 'live' });
       const heads = await client.query<{ stream: number; seq: string; row_hash: Buffer }>(
-        `SELECT DISTINCT ON (stream) stream, seq::text AS seq, row_hash FROM ${SCHEMA}.${quoteIdent(seg.partition)} ORDER BY stream, seq DESC`);
+        // r.seq, not seq: the output column seq is text, and '9' sorts after '14'.
+        `SELECT DISTINCT ON (r.stream) r.stream, r.seq::text AS seq, r.row_hash FROM ${SCHEMA}.${quoteIdent(seg.partition)} r ORDER BY r.stream, r.seq DESC`);
       const byStream = new Map(heads.rows.map((h) => [h.stream, h]));
       for (const chain of ids) {
         const h = byStream.get(streamOf(chain, seg.segment));
