@@ -204,25 +204,37 @@ export interface CheckpointSchedule {
   stop(): Promise<void>;
 }
 
+export interface CheckpointScheduleConfig {
+  every: string;
+  intervalMs: number;
+  dir: string;
+  key: SignerKey;
+  publishCommand?: string;
+}
+
+/** serve's checkpoint options, validated before the sink starts listening (undefined: no schedule). */
+export function checkpointScheduleConfig(v: Record<string, unknown>, env: NodeJS.ProcessEnv): CheckpointScheduleConfig | undefined {
+  const every = (v['checkpoint-every'] as string | undefined) ?? env['DOMAIN_OTEL_AUDIT_CHECKPOINT_EVERY'];
+  if (every === undefined || every === '') return undefined;
+  const flag = v['checkpoint-every'] !== undefined ? '--checkpoint-every' : 'DOMAIN_OTEL_AUDIT_CHECKPOINT_EVERY';
+  const publishCommand = (v['checkpoint-publish-command'] as string | undefined) ?? env['DOMAIN_OTEL_AUDIT_CHECKPOINT_PUBLISH_COMMAND'];
+  return {
+    every,
+    intervalMs: parseDuration(flag, every),
+    dir: checkpointDir(v, 'checkpoint-dir', env),
+    key: signerKeyFrom(v['checkpoint-key'] as string | undefined, env, '--checkpoint-key'),
+    ...(publishCommand ? { publishCommand } : {}),
+  };
+}
+
 /**
  * `serve --checkpoint-every 60s`: a checkpoint every interval, written only when rows were added
  * or segments changed; failures are logged and retried at the next interval, never fatal.
  * These runs are not access records (the sink would log itself every minute); the checkpoint
  * files are their record.
  */
-export function startCheckpointSchedule(
-  v: Record<string, unknown>,
-  env: NodeJS.ProcessEnv,
-  pool: Pool,
-  log: (line: string) => void,
-): CheckpointSchedule | undefined {
-  const every = (v['checkpoint-every'] as string | undefined) ?? env['DOMAIN_OTEL_AUDIT_CHECKPOINT_EVERY'];
-  if (every === undefined || every === '') return undefined;
-  const flag = v['checkpoint-every'] !== undefined ? '--checkpoint-every' : 'DOMAIN_OTEL_AUDIT_CHECKPOINT_EVERY';
-  const intervalMs = parseDuration(flag, every);
-  const dir = checkpointDir(v, 'checkpoint-dir', env);
-  const key = signerKeyFrom(v['checkpoint-key'] as string | undefined, env, '--checkpoint-key');
-  const publishCommand = (v['checkpoint-publish-command'] as string | undefined) ?? env['DOMAIN_OTEL_AUDIT_CHECKPOINT_PUBLISH_COMMAND'];
+export function startCheckpointSchedule(config: CheckpointScheduleConfig, pool: Pool, log: (line: string) => void): CheckpointSchedule {
+  const { every, intervalMs, dir, key, publishCommand } = config;
   let running: Promise<void> | undefined;
   let stopped = false;
   const once = () => {

@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { parseBytes, parseChain, parseTenant, parseDuration, parseIntArg, parseNonEmpty, parsePort, parseTime } from './args';
 import { DB_OPTION, PROG, databaseUrl, parse, withPool, type CliIo } from './cli-common';
 import {
-  EVIDENCE_HELP, SERVE_CHECKPOINT_OPTIONS, checkpointCmd, keygenCmd, logAccess, proveCmd, startCheckpointSchedule, verifierKeyFrom, verifyProofCmd,
+  EVIDENCE_HELP, SERVE_CHECKPOINT_OPTIONS, checkpointCmd, checkpointScheduleConfig, keygenCmd, logAccess, proveCmd, startCheckpointSchedule,
+  verifierKeyFrom, verifyProofCmd,
 } from './cli-evidence';
 import { UsageError, errorLine } from './errors';
 import { migrate } from './migrate';
@@ -231,6 +232,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     }
   }
 
+  const checkpointConfig = checkpointScheduleConfig(v, env);
   const url = databaseUrl(v, env);
   const timeoutMs = dbTimeout ? parseDuration(dbTimeout[0], dbTimeout[1]) : 10_000;
   const log = (line: string) => io.err(line + '\n');
@@ -272,14 +274,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
       if (!r.rows[0]?.migrated) log(`${PROG}: warning: schema missing; run ${PROG} migrate (requests get 503 until then)`);
     })
     .catch((err) => log(`${PROG}: warning: postgres not reachable yet (${errorLine(err)}); requests get 503 until it is`));
-  let checkpoints: ReturnType<typeof startCheckpointSchedule>;
-  try {
-    checkpoints = startCheckpointSchedule(v, env, pool, log);
-  } catch (err) {
-    await receiver.close();
-    await pool.end().catch(() => {});
-    throw err;
-  }
+  const checkpoints = checkpointConfig && startCheckpointSchedule(checkpointConfig, pool, log);
   io.onListening?.(receiver.url);
 
   await (io.stopSignal ??
