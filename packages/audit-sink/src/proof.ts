@@ -181,6 +181,9 @@ export function verifyProof(text: string, key: VerifierKey): ProofSummary {
     throw new ProofError(`the record was altered: its content hashes to ${content.toString('hex')}, the proof was made for ${r.content_hash}`);
   }
   const row = rowHash(r.chain, r.seq, Buffer.from(r.prev_hash, 'hex'), content);
+  if (typeof r.row_hash === 'string' && r.row_hash !== row.toString('hex')) {
+    throw new ProofError(`the record does not hash to the row the proof was made for (row hash ${row.toString('hex')}, expected ${r.row_hash}): its content, chain, seq or prev_hash was altered`);
+  }
   const root = rootFromInclusionPath(BigInt(p.leaf_index), BigInt(p.tree_size), leafHash(row), p.inclusion_path.map((h) => Buffer.from(h, 'base64')));
   if (!root) throw new ProofError(`the inclusion path has ${p.inclusion_path.length} hashes, which does not fit leaf ${p.leaf_index} of a tree of ${p.tree_size}`);
   if (!root.equals(body.root)) {

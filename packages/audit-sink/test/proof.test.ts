@@ -94,8 +94,16 @@ describe('audit-sink inclusion proofs: prove and verify-proof', function () {
       ['user.id in the record', (q) => { (q.record.record as { attributes: Record<string, string> }).attributes['user.id'] = '43'; },
         /FAILED: the record was altered: its content hashes to [0-9a-f]{64}, the proof was made for [0-9a-f]{64}\n$/],
       ['the record, its content hash adjusted', (q) => { q.record.user_id = '43'; q.record.content_hash = contentHash(q.record).toString('hex'); },
-        /FAILED: the record and its inclusion path lead to root \S+, the checkpoint signs \S+ \(record, chain position, path or leaf index altered\)\n$/],
+        /FAILED: the record does not hash to the row the proof was made for \(row hash [0-9a-f]{64}, expected [0-9a-f]{64}\): its content, chain, seq or prev_hash was altered\n$/],
+      ['the record and both its hashes adjusted', (q) => {
+        q.record.user_id = '43';
+        const content = contentHash(q.record);
+        q.record.content_hash = content.toString('hex');
+        q.record.row_hash = rowHash(q.record.chain, q.record.seq, Buffer.from(q.record.prev_hash, 'hex'), content).toString('hex');
+      }, /FAILED: the record and its inclusion path lead to root \S+, the checkpoint signs \S+ \(record, chain position, path or leaf index altered\)\n$/],
       ['the seq', (q) => { q.record.seq = String(Number(q.record.seq) + 1); },
+        /FAILED: the record does not hash to the row the proof was made for/],
+      ['the leaf index', (q) => { q.leaf_index = String(Number(q.leaf_index) ^ 1); },
         /FAILED: the record and its inclusion path lead to root/],
       ['a path hash', (q) => { const b = Buffer.from(q.inclusion_path[1]!, 'base64'); b[5] ^= 0x01; q.inclusion_path[1] = b.toString('base64'); },
         /FAILED: the record and its inclusion path lead to root/],
