@@ -149,12 +149,11 @@ async function buildAndWrite(
     if (!seg.retired) {
       if (!seg.present) throw new CheckpointRefused(`segment ${seg.segment}: its table ${seg.partition} is missing and it was not retired (run verify)`);
       manifestSegments.push({ segment: seg.segment, tenant: seg.tenant, streams: seg.streams, status: 'live' });
-      const heads = await client.query<{ stream: number; seq: string; row_hash: Buffer }>(
-        // r.seq, not seq: the output column seq is text, and '9' sorts after '14'.
-        `SELECT DISTINCT ON (r.stream) r.stream, r.seq::text AS seq, r.row_hash FROM ${SCHEMA}.${quoteIdent(seg.partition)} r ORDER BY r.stream, r.seq DESC`);
-      const byStream = new Map(heads.rows.map((h) => [h.stream, h]));
       for (const chain of ids) {
-        const h = byStream.get(streamOf(chain, seg.segment));
+        // One index probe per chain, as the sink reads a head (DISTINCT ON would scan every row).
+        const h = (await client.query<{ seq: string; row_hash: Buffer }>(
+          `SELECT r.seq::text AS seq, r.row_hash FROM ${SCHEMA}.${quoteIdent(seg.partition)} r WHERE r.stream = $1 ORDER BY r.seq DESC LIMIT 1`,
+          [streamOf(chain, seg.segment)])).rows[0];
         const prev = prevChains.get(chain);
         if (!h && !prev) continue;
         if (!h || BigInt(h.seq) < BigInt(prev?.seq ?? 0)) {
@@ -266,11 +265,12 @@ async function checkPrevHead(client: PoolClient, seg: SegmentState, chain: strin
 
 /** New rows of a live chain: they link to the previous head and their row hashes recompute. */
 async function appendRows(client: PoolClient, p: Planned, from: bigint, to: bigint, range: CompactRange): Promise<void> {
-  let expected = from + 1n;
+  // seq as a number: a chain would need 2^53 rows to lose precision.
+  let expected = Number(from) + 1;
   let prev = p.prevHash;
   const chain = p.entry.chain;
   await forEachRow(client, p.segment.partition, streamOf(chain, p.segment.segment), from, to, (row) => {
-    if (BigInt(row.seq) !== expected) throw new CheckpointRefused(`chain ${chain}: expected seq ${expected}, found seq ${row.seq} (rows missing; run verify)`);
+    if (Number(row.seq) !== expected) throw new CheckpointRefused(`chain ${chain}: expected seq ${expected}, found seq ${row.seq} (rows missing; run verify)`);
     if (!row.prev_hash.equals(prev) || !rowHash(chain, row.seq, row.prev_hash, row.content_hash).equals(row.row_hash)) {
       throw new CheckpointRefused(`chain ${chain} seq ${row.seq}: the row does not link to the chain (run verify)`);
     }
@@ -278,7 +278,7 @@ async function appendRows(client: PoolClient, p: Planned, from: bigint, to: bigi
     prev = row.row_hash;
     expected++;
   });
-  if (expected !== to + 1n) throw new CheckpointRefused(`chain ${chain}: rows ${expected}…${to} vanished while being read`);
+  if (expected !== Number(to) + 1) throw new CheckpointRefused(`chain ${chain}: rows ${expected}…${to} vanished while being read`);
 }
 
 /** A segment retired since the last checkpoint: its archive at hand, recomputing to the retired and the checkpointed heads. */

@@ -14,7 +14,7 @@
  * of the perfect subtrees that n splits into, one per set bit of n, largest first (at most 64
  * hashes). Appending leaves to it and asking for its root costs no more than the new leaves.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 export const LEAF_TAG = 'domain-otel-audit/leaf/v1\n';
 const LEAF_PREFIX = Buffer.concat([Buffer.from([0x00]), Buffer.from(LEAF_TAG, 'utf8')]);
@@ -27,12 +27,23 @@ export function leafData(rowHash: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from(LEAF_TAG, 'utf8'), rowHash]);
 }
 
+// One-shot hashing over a reused input buffer: a checkpoint hashes two or three times per row.
+const leafInput = Buffer.alloc(LEAF_PREFIX.length + 32);
+LEAF_PREFIX.copy(leafInput);
+const nodeInput = Buffer.alloc(65);
+NODE_PREFIX.copy(nodeInput);
+
 export function leafHash(rowHash: Uint8Array): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(rowHash).digest();
+  if (rowHash.length !== 32) return createHash('sha256').update(LEAF_PREFIX).update(rowHash).digest();
+  leafInput.set(rowHash, LEAF_PREFIX.length);
+  return hash('sha256', leafInput, 'buffer');
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  if (left.length !== 32 || right.length !== 32) return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 33);
+  return hash('sha256', nodeInput, 'buffer');
 }
 
 /** Largest power of two strictly smaller than n (n ≥ 2). */

@@ -58,7 +58,11 @@ export interface ChainRow {
   row_hash: Buffer;
 }
 
-/** Rows after..upTo (inclusive) of one chain, in seq order, page by page. */
+/**
+ * Rows after..upTo (inclusive) of one chain, in seq order, page by page. Pages are contiguous
+ * ranges of seq, so the next one is asked for before the current one is handed out: Postgres
+ * reads it while the caller hashes (when a row is missing, a page just holds fewer rows).
+ */
 export async function forEachRow(
   q: Queryable,
   partition: string,
@@ -68,16 +72,23 @@ export async function forEachRow(
   onRow: (row: ChainRow) => void,
   pageSize = 10_000,
 ): Promise<void> {
-  let last = after;
-  while (last < upTo) {
-    const page = await q.query<ChainRow>(
-      `SELECT r.seq::text AS seq, r.prev_hash, r.content_hash, r.row_hash FROM ${SCHEMA}.${quoteIdent(partition)} r
-        WHERE r.stream = $1 AND r.seq > $2 AND r.seq <= $3 ORDER BY r.seq LIMIT $4`,
-      [stream, last.toString(), upTo.toString(), pageSize],
-    );
-    for (const row of page.rows) onRow(row);
-    if (page.rows.length < pageSize) break;
-    last = BigInt(page.rows[page.rows.length - 1]!.seq);
+  const page = (from: bigint) => q.query<ChainRow>(
+    `SELECT r.seq::text AS seq, r.prev_hash, r.content_hash, r.row_hash FROM ${SCHEMA}.${quoteIdent(partition)} r
+      WHERE r.stream = $1 AND r.seq > $2 AND r.seq <= $3 ORDER BY r.seq`,
+    [stream, from.toString(), (from + BigInt(pageSize) < upTo ? from + BigInt(pageSize) : upTo).toString()],
+  );
+  let from = after;
+  let next = from < upTo ? page(from) : undefined;
+  while (next) {
+    const rows = (await next).rows;
+    from += BigInt(pageSize);
+    next = from < upTo ? page(from) : undefined;
+    try {
+      for (const row of rows) onRow(row);
+    } catch (err) {
+      await next?.catch(() => {}); // do not leave a query's rejection unhandled
+      throw err;
+    }
   }
 }
 
