@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 /**
- * domain-otel-audit — serve | migrate | query | verify | retain
+ * domain-otel-audit — serve | migrate | query | verify | retain | checkpoint | prove | verify-proof | keygen
  *
- * Exit codes: 0 success; 1 verify found a broken chain; 2 usage or configuration error;
- * 3 the operation could not complete (database unreachable, SQL error).
+ * Exit codes: 0 success; 1 verify found a broken chain (or a checkpoint was refused, a proof is
+ * invalid); 2 usage or configuration error; 3 the operation could not complete (database
+ * unreachable, SQL error, the run's access record could not be appended).
  */
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { Pool } from 'pg';
 import { parseBytes, parseChain, parseTenant, parseDuration, parseIntArg, parseNonEmpty, parsePort, parseTime } from './args';
+import { DB_OPTION, PROG, databaseUrl, parse, withPool, type CliIo } from './cli-common';
+import {
+  EVIDENCE_HELP, SERVE_CHECKPOINT_OPTIONS, checkpointCmd, checkpointScheduleConfig, keygenCmd, logAccess, proveCmd, startCheckpointSchedule,
+  verifierKeyFrom, verifyProofCmd,
+} from './cli-evidence';
 import { UsageError, errorLine } from './errors';
 import { migrate } from './migrate';
 import { queryAudit, toNdjson, toTable, type QueryFilters } from './query';
@@ -18,34 +22,32 @@ import { AuditReceiver, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } fro
 import { createPool } from './store';
 import { verify } from './verify';
 
-export interface CliIo {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  env: NodeJS.ProcessEnv;
-  /** serve: resolves when the server should stop (default: SIGINT/SIGTERM). */
-  stopSignal?: Promise<void>;
-  /** serve: called once listening, with the URL. */
-  onListening?: (url: string) => void;
-}
-
-const PROG = 'domain-otel-audit';
+export type { CliIo };
 
 const HELP: Record<string, string> = {
+  ...EVIDENCE_HELP,
   main: `usage: ${PROG} <command> [options]
 
 commands:
   serve     run the OTLP/HTTP logs receiver (POST /v1/logs) that stores audit records
   migrate   create or upgrade the schema, roles and monthly partitions
   query     list audit records by user, tenant, manager, entity, action, outcome, time
-  verify    recompute the hash chains and report the first broken link (exit 1)
+  verify    recompute the hash chains and report the first broken link (exit 1); compare
+            with heads, archives and signed checkpoints kept elsewhere
   retain    archive partitions older than a duration to NDJSON, then drop them
+  checkpoint  sign a checkpoint of every chain's head and the Merkle root over all rows
+  prove     write an inclusion proof of one record, checkable offline
+  verify-proof  check an inclusion proof offline
+  keygen    create the Ed25519 key pair that signs checkpoints
 
 common options:
   --database-url URL   Postgres connection string (env DOMAIN_OTEL_AUDIT_DATABASE_URL;
                        otherwise the libpq variables PGHOST, PGPORT, PGUSER, PGDATABASE, ...)
   -h, --help           help for a command
 
-exit codes: 0 ok, 1 verify found a broken chain, 2 usage error, 3 operation failed
+Every query, verify, retain, checkpoint and prove run appends a domain.audit.access record.
+
+exit codes: 0 ok, 1 verify found a broken chain (checkpoint refused, proof invalid), 2 usage error, 3 operation failed
 `,
   serve: `usage: ${PROG} serve [options]
 
@@ -64,6 +66,10 @@ exit codes: 0 ok, 1 verify found a broken chain, 2 usage error, 3 operation fail
   --workers N            threads that decode requests and hash rows, 0 = on the request thread
                          (env DOMAIN_OTEL_AUDIT_SINK_WORKERS, default: cores - 1, at least 1, at most 8)
   --database-url URL     connect as a member of domain_otel_audit_writer
+  --checkpoint-every DURATION  sign a checkpoint this often when something changed (env DOMAIN_OTEL_AUDIT_CHECKPOINT_EVERY)
+  --checkpoint-dir DIR   where (env DOMAIN_OTEL_AUDIT_CHECKPOINT_DIR)
+  --checkpoint-key FILE  signing key (env DOMAIN_OTEL_AUDIT_CHECKPOINT_KEY_FILE or DOMAIN_OTEL_AUDIT_CHECKPOINT_KEY)
+  --checkpoint-publish-command CMD  run CMD NOTE MANIFEST after each (env DOMAIN_OTEL_AUDIT_CHECKPOINT_PUBLISH_COMMAND)
 `,
   migrate: `usage: ${PROG} migrate [options]
 
@@ -75,7 +81,10 @@ exit codes: 0 ok, 1 verify found a broken chain, 2 usage error, 3 operation fail
                          concurrent writers append to different chains of the same month
   --tenant ID            give this tenant segments of its own, so that retain --tenant can
                          retire its records on its own schedule (repeatable)
-  --database-url URL     connect as the schema owner (CREATEROLE needed to create roles)
+  --guard-only           install only the DDL guard (event triggers refusing DROP, DETACH, DISABLE
+                         TRIGGER, rewrites of audit tables); needs a superuser
+  --database-url URL     connect as the schema owner (CREATEROLE needed to create roles); as a
+                         superuser, the DDL guard is installed too
 `,
   query: `usage: ${PROG} query [filters] [--ndjson]
 
@@ -91,7 +100,13 @@ exit codes: 0 ok, 1 verify found a broken chain, 2 usage error, 3 operation fail
 
   --chain ID                a month (2025-11: all its segments), a segment (2025-11/acme)
                             or one chain (2025-11#3), as printed by verify (repeatable)
-  --expect-head CHAIN:SEQ:HASH  a head recorded earlier; detects rows removed from the end (repeatable)
+  --expect-head CHAIN:SEQ:HASH  a head recorded earlier: the row at SEQ must still have HASH (rows
+                            removed from the end, history rewritten); for a retired chain, checked
+                            against the retired heads and its archive (repeatable)
+  --archive FILE            recompute a retired segment's chains from its archive and compare with
+                            the retired heads and checkpoints (repeatable)
+  --checkpoints DIR         compare the database with every signed checkpoint in DIR (needs --pubkey)
+  --pubkey KEY              the checkpoints' verifier key, or a file holding it
   --json                    print the report as JSON
 `,
   retain: `usage: ${PROG} retain --older-than DURATION --archive-dir DIR [--tenant ID]... [--dry-run]
@@ -103,38 +118,6 @@ exit codes: 0 ok, 1 verify found a broken chain, 2 usage error, 3 operation fail
   Rows are never deleted one by one. Run as the schema owner.
 `,
 };
-
-type Opts = NonNullable<ParseArgsConfig['options']>;
-
-function parse(command: string, argv: string[], options: Opts): Record<string, string | boolean | string[] | undefined> {
-  try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false })
-      .values as Record<string, string | boolean | string[] | undefined>;
-  } catch (err) {
-    const e = err as { code?: string; message: string };
-    const opt = /'(-[^'\s]+)/.exec(e.message)?.[1];
-    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`${command}: unknown option ${opt}; see ${PROG} ${command} --help`);
-    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${command}: option ${opt ?? ''} expects a value`.replace(/\s+/g, ' '));
-    if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-      throw new UsageError(`${command}: unexpected argument ${/'([^']*)'/.exec(e.message)?.[1] ?? ''}; see ${PROG} ${command} --help`);
-    }
-    throw new UsageError(`${command}: ${errorLine(e)}`);
-  }
-}
-
-const DB_OPTION: Opts = { 'database-url': { type: 'string' } };
-
-function databaseUrl(v: Record<string, unknown>, env: NodeJS.ProcessEnv): string | undefined {
-  const url = (v['database-url'] as string | undefined) ?? env['DOMAIN_OTEL_AUDIT_DATABASE_URL'];
-  if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
-    throw new UsageError(`--database-url ${JSON.stringify(redactUrl(url))}: expected a postgres:// or postgresql:// connection string`);
-  }
-  return url;
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-}
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -150,6 +133,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await verifyCmd(rest, io);
       case 'retain':
         return await retainCmd(rest, io);
+      case 'checkpoint':
+        return await checkpointCmd(rest, io);
+      case 'prove':
+        return await proveCmd(rest, io);
+      case 'verify-proof':
+        return await verifyProofCmd(rest, io);
+      case 'keygen':
+        return await keygenCmd(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -157,7 +148,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.out(HELP['main']!);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected serve, migrate, query, verify or retain`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected serve, migrate, query, verify, retain, checkpoint, prove, verify-proof or keygen`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
@@ -172,15 +163,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 function helpRequested(command: string, v: Record<string, unknown>, io: CliIo): boolean {
   if (v['help']) io.out(HELP[command]!);
   return Boolean(v['help']);
-}
-
-async function withPool<T>(url: string | undefined, fn: (pool: Pool) => Promise<T>, max = 2): Promise<T> {
-  const pool = createPool({ ...(url !== undefined ? { connectionString: url } : {}), max, timeoutMs: 30_000 });
-  try {
-    return await fn(pool);
-  } finally {
-    await pool.end().catch(() => {});
-  }
 }
 
 // --- serve -----------------------------------------------------------------
@@ -201,6 +183,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     'retry-after': { type: 'string' },
     'max-concurrency': { type: 'string' },
     workers: { type: 'string' },
+    ...SERVE_CHECKPOINT_OPTIONS,
   });
   if (helpRequested('serve', v, io)) return 0;
   const env = io.env;
@@ -249,6 +232,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     }
   }
 
+  const checkpointConfig = checkpointScheduleConfig(v, env);
   const url = databaseUrl(v, env);
   const timeoutMs = dbTimeout ? parseDuration(dbTimeout[0], dbTimeout[1]) : 10_000;
   const log = (line: string) => io.err(line + '\n');
@@ -290,6 +274,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
       if (!r.rows[0]?.migrated) log(`${PROG}: warning: schema missing; run ${PROG} migrate (requests get 503 until then)`);
     })
     .catch((err) => log(`${PROG}: warning: postgres not reachable yet (${errorLine(err)}); requests get 503 until it is`));
+  const checkpoints = checkpointConfig && startCheckpointSchedule(checkpointConfig, pool, log);
   io.onListening?.(receiver.url);
 
   await (io.stopSignal ??
@@ -299,6 +284,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     }));
   log(`${PROG}: shutting down; finishing requests in flight`);
   await receiver.close();
+  await checkpoints?.stop(); // a last checkpoint covering every row acknowledged
   await pool.end().catch(() => {});
   const s = receiver.stats;
   log(`${PROG}: stopped (requests ${s.requests}, stored ${s.stored}, duplicates ${s.duplicates}, ignored ${s.ignored})`);
@@ -323,8 +309,12 @@ async function migrateCmd(argv: string[], io: CliIo): Promise<number> {
     'reader-login': { type: 'string' },
     streams: { type: 'string' },
     tenant: { type: 'string', multiple: true },
+    'guard-only': { type: 'boolean' },
   });
   if (helpRequested('migrate', v, io)) return 0;
+  if (v['guard-only'] && Object.keys(v).some((k) => !['guard-only', 'database-url'].includes(k) && v[k] !== undefined)) {
+    throw new UsageError('migrate: --guard-only installs the DDL guard only; it takes no other option but --database-url');
+  }
   const streams = v['streams'] !== undefined ? parseIntArg('--streams', v['streams'] as string, 1, 64) : undefined;
   const tenants = ((v['tenant'] as string[] | undefined) ?? []).map((t) => parseTenant('--tenant', t));
   const ahead = v['months-ahead'] !== undefined ? parseIntArg('--months-ahead', v['months-ahead'] as string, 0, 120) : 3;
@@ -338,6 +328,7 @@ async function migrateCmd(argv: string[], io: CliIo): Promise<number> {
   const result = await withPool(url, (pool) =>
     migrate(pool, {
       monthsAhead: ahead,
+      ...(v['guard-only'] ? { guardOnly: true } : {}),
       ...(streams !== undefined ? { streams } : {}),
       ...(tenants.length ? { tenants } : {}),
       ...(v['writer-login'] ? { writerLogin: v['writer-login'] as string } : {}),
@@ -347,7 +338,7 @@ async function migrateCmd(argv: string[], io: CliIo): Promise<number> {
       progress: (line) => io.err(`${PROG} migrate: ${line}\n`),
     }),
   );
-  io.out(
+  if (!v['guard-only']) io.out(
     `migrated: ${result.applied.length ? 'applied ' + result.applied.join(', ') : 'schema already current'}; ` +
       `partitions ${result.partitions.join(', ')}\n`,
   );
@@ -355,6 +346,7 @@ async function migrateCmd(argv: string[], io: CliIo): Promise<number> {
     io.out(`tenant ${JSON.stringify(t.tenant)}: own segments in ${t.own.join(', ') || '(none)'}` +
       (t.shared.length ? `; records of ${t.shared.join(', ')} stay in the shared segment (it already held some)` : '') + '\n');
   }
+  if (v['guard-only']) io.out('DDL guard installed\n');
   return 0;
 }
 
@@ -402,7 +394,13 @@ async function queryCmd(argv: string[], io: CliIo): Promise<number> {
   f.limit = v['limit'] !== undefined ? parseIntArg('--limit', v['limit'] as string, 1, 10_000_000) : 1000;
   if (v['desc']) f.order = 'desc';
   const url = databaseUrl(v, io.env);
-  const rows = await withPool(url, (pool) => queryAudit(pool, f));
+  const rows = await withPool(url, async (pool) => {
+    const found = await queryAudit(pool, f);
+    // Nothing is shown without a record of who asked.
+    if (!(await logAccess(pool, io, { command: 'query', argv, outcome: 'success', result: `${found.length} rows` }))) return undefined;
+    return found;
+  });
+  if (!rows) return 3;
   io.out(v['ndjson'] ? toNdjson(rows) : toTable(rows));
   if (rows.length === f.limit) io.err(`${PROG} query: stopped at --limit ${f.limit}; narrow the filters or raise --limit\n`);
   return 0;
@@ -415,31 +413,49 @@ async function verifyCmd(argv: string[], io: CliIo): Promise<number> {
     ...DB_OPTION,
     chain: { type: 'string', multiple: true },
     'expect-head': { type: 'string', multiple: true },
+    archive: { type: 'string', multiple: true },
+    checkpoints: { type: 'string' },
+    pubkey: { type: 'string' },
     json: { type: 'boolean' },
   });
   if (helpRequested('verify', v, io)) return 0;
+  const checkpointDir = v['checkpoints'] as string | undefined;
+  if (v['pubkey'] !== undefined && checkpointDir === undefined) throw new UsageError('verify: --pubkey goes with --checkpoints DIR');
+  const checkpoints = checkpointDir !== undefined
+    ? { dir: checkpointDir, key: verifierKeyFrom('--pubkey', (v['pubkey'] as string | undefined) ?? io.env['DOMAIN_OTEL_AUDIT_CHECKPOINT_PUBKEY']) }
+    : undefined;
+  const archives = (v['archive'] as string[] | undefined) ?? [];
   const chains = (v['chain'] as string[] | undefined)?.map((c) => parseChain('--chain', c));
   const expectHeads = new Map<string, { seq: string; hash: string }>();
   for (const h of (v['expect-head'] as string[] | undefined) ?? []) {
     const m = /^(.+):(\d+):([0-9a-f]{64})$/i.exec(h);
     if (!m) throw new UsageError(`--expect-head ${JSON.stringify(h)}: expected CHAIN:SEQ:HASH (HASH = 64 hex digits, as printed by verify)`);
     parseChain('--expect-head', m[1]!);
-    expectHeads.set(m[1]!, { seq: m[2]!, hash: m[3]!.toLowerCase() });
+    expectHeads.set(m[1]!, { seq: BigInt(m[2]!).toString(), hash: m[3]!.toLowerCase() }); // 0003 is seq 3
   }
   const url = databaseUrl(v, io.env);
-  const report = await withPool(url, (pool) =>
-    verify(pool, {
+  let logged = true;
+  const report = await withPool(url, async (pool) => {
+    const r = await verify(pool, {
       ...(chains ? { chains } : {}),
       ...(expectHeads.size ? { expectHeads } : {}),
+      ...(archives.length ? { archives } : {}),
+      ...(checkpoints ? { checkpoints } : {}),
       progress: (line) => io.err(`${PROG} ${line}\n`),
-    }),
-  );
+    });
+    const first = r.problems[0];
+    logged = await logAccess(pool, io, {
+      command: 'verify', argv, outcome: r.ok ? 'success' : 'failure',
+      result: r.ok ? `OK, ${r.rows} rows${r.checkpoints !== undefined ? `, ${r.checkpoints} checkpoints` : ''}` : `FAILED: ${first!.chain}: ${first!.message}`,
+    });
+    return r;
+  });
   if (v['json']) {
     io.out(JSON.stringify(report) + '\n');
   } else {
     const printed = new Set<string>();
     const problemLine = (p: (typeof report.problems)[number], what: string) =>
-      `${what} ${p.chain}: BROKEN${p.seq ? ` at seq ${p.seq}` : ''}${p.uid ? ` (uid ${p.uid})` : ''}: ${p.message}\n`;
+      `${p.chain.startsWith('checkpoint') ? p.chain : `${what} ${p.chain}`}: BROKEN${p.seq ? ` at seq ${p.seq}` : ''}${p.uid ? ` (uid ${p.uid})` : ''}: ${p.message}\n`;
     for (const s of report.segments) {
       const tenant = s.tenantId === null ? '' : ` (tenant ${JSON.stringify(s.tenantId)})`;
       const segmentProblem = report.problems.find((x) => x.chain === s.segment && x.kind !== 'head');
@@ -462,14 +478,16 @@ async function verifyCmd(argv: string[], io: CliIo): Promise<number> {
       }
     }
     for (const p of report.problems.filter((x) => !printed.has(x.chain))) io.out(problemLine(p, 'chain'));
+    for (const n of report.notes) io.out(`${n}\n`);
   }
   if (report.ok) {
-    io.err(`${PROG} verify: OK (${report.segments.length} segments, ${report.chains.length} chains, ${report.rows} rows)\n`);
-    return 0;
+    const cps = report.checkpoints !== undefined ? `; ${report.checkpoints} checkpoint${report.checkpoints === 1 ? '' : 's'} verified` : '';
+    io.err(`${PROG} verify: OK (${report.segments.length} segments, ${report.chains.length} chains, ${report.rows} rows${cps})\n`);
+    return logged ? 0 : 3;
   }
   const first = report.problems[0]!;
   io.err(
-    `${PROG} verify: FAILED: chain ${first.chain}${first.seq ? ` seq ${first.seq}` : ''}${first.uid ? ` uid ${first.uid}` : ''}: ${first.message}\n`,
+    `${PROG} verify: FAILED: ${first.chain.startsWith('checkpoint') ? '' : 'chain '}${first.chain}${first.seq ? ` seq ${first.seq}` : ''}${first.uid ? ` uid ${first.uid}` : ''}: ${first.message}\n`,
   );
   return 1;
 }
@@ -489,20 +507,33 @@ async function retainCmd(argv: string[], io: CliIo): Promise<number> {
   if (v['archive-dir'] === undefined) throw new UsageError('retain: --archive-dir is required (where the NDJSON archives are written)');
   const olderThanMs = parseDuration('--older-than', v['older-than'] as string);
   const url = databaseUrl(v, io.env);
-  const result = await withPool(url, (pool) =>
-    retain(pool, {
-      olderThanMs,
-      archiveDir: v['archive-dir'] as string,
-      ...(v['tenant'] ? { tenants: (v['tenant'] as string[]).map((t) => parseTenant('--tenant', t)) } : {}),
-      dryRun: Boolean(v['dry-run']),
-      progress: (line) => io.err(`${PROG} retain: ${line}\n`),
-    }),
-  );
+  const tenants = v['tenant'] ? (v['tenant'] as string[]).map((t) => parseTenant('--tenant', t)) : undefined;
+  let logged = true;
+  const result = await withPool(url, async (pool) => {
+    let r: Awaited<ReturnType<typeof retain>>;
+    try {
+      r = await retain(pool, {
+        olderThanMs,
+        archiveDir: v['archive-dir'] as string,
+        ...(tenants ? { tenants } : {}),
+        dryRun: Boolean(v['dry-run']),
+        progress: (line) => io.err(`${PROG} retain: ${line}\n`),
+      });
+    } catch (err) {
+      await logAccess(pool, io, { command: 'retain', argv, outcome: 'failure', result: errorLine(err) });
+      throw err;
+    }
+    const what = r.retired.map((x) => `${x.chain} (${x.rows} rows)`).join(', ');
+    logged = await logAccess(pool, io, {
+      command: 'retain', argv, outcome: 'success', result: what ? `${v['dry-run'] ? 'would retire' : 'retired'} ${what}` : 'nothing to retire',
+    });
+    return r;
+  });
   for (const r of result.retired) {
     io.out(`${v['dry-run'] ? 'would retire' : 'retired'} ${r.chain}: ${r.rows} rows${r.file ? ` → ${r.file} (sha256 ${r.sha256})` : ''}\n`);
   }
   if (result.retired.length === 0) io.out('nothing to retire\n');
-  return 0;
+  return logged ? 0 : 3;
 }
 
 if (require.main === module) {

@@ -9,8 +9,13 @@
 
 export const EVENT_AUDIT_DECISION = 'domain.audit.decision';
 export const EVENT_MANAGER_MUTATION = 'domain.manager.mutation';
+/**
+ * Written by the sink's own CLI (access-log.ts), never accepted over OTLP: an application holding
+ * the sink token cannot make up accesses.
+ */
+export const EVENT_AUDIT_ACCESS = 'domain.audit.access';
 
-/** Event names stored by the sink; every other event name is counted and ignored. */
+/** Event names stored by the sink from OTLP requests; every other event name is counted and ignored. */
 export const AUDIT_EVENT_NAMES: ReadonlySet<string> = new Set([EVENT_AUDIT_DECISION, EVENT_MANAGER_MUTATION]);
 
 export const ATTR_AUDIT_ACTION = 'domain.audit.action';

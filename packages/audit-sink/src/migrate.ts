@@ -3,6 +3,12 @@
  * and the monthly partitions of the current month and the next `monthsAhead` months.
  * Idempotent; safe to run at every deploy. Runs as the schema owner (a role with
  * CREATEROLE, or a superuser, when roles have to be created).
+ *
+ * The DDL guard (the part of sql/004 after its `-- @superuser` line: event triggers) needs a
+ * superuser. Run as a superuser, migrate drops the guard's event triggers before applying
+ * migrations and creates them again at the end (so migrations are never refused by it); run as
+ * anyone else, it leaves an installed guard alone, or warns that it is missing. `guardOnly`
+ * installs just the guard: what a superuser runs once when the schema belongs to another role.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +34,8 @@ export interface MigrateOptions {
   tenants?: string[];
   /** Apply schema versions up to this one only (tests of upgrades). */
   upToVersion?: number;
+  /** Only (re)install the DDL guard (needs a superuser and schema version 4). */
+  guardOnly?: boolean;
   /** Reference "now" (tests). */
   now?: Date;
   progress?: (line: string) => void;
@@ -38,6 +46,9 @@ export interface MigrateResult {
   partitions: string[];
   /** Per tenant given: months that got its own segment, and months that keep its records in the shared one. */
   tenants: { tenant: string; own: string[]; shared: string[] }[];
+  /** The DDL guard after this run. */
+  guard: 'installed' | 'missing' | 'not in this schema version';
+  warnings: string[];
 }
 
 /** Folder of the versioned SQL files: `<package>/sql`, from both `src/` and `dist/`. */
@@ -50,14 +61,39 @@ export function migrationFiles(): { version: number; name: string; file: string 
     .map((f) => ({ version: Number(f.slice(0, 3)), name: f, file: join(SQL_DIR, f) }));
 }
 
+const SUPERUSER_MARKER = /^-- @superuser\b.*$/m;
+
+/** A migration file's ordinary part, and the part only a superuser may run (if any). */
+export function migrationParts(file: string): { owner: string; superuser?: string } {
+  const sql = readFileSync(file, 'utf8');
+  const m = SUPERUSER_MARKER.exec(sql);
+  return m ? { owner: sql.slice(0, m.index), superuser: sql.slice(m.index) } : { owner: sql };
+}
+
+export const GUARD_EVENT_TRIGGERS = ['domain_otel_audit_guard_ddl', 'domain_otel_audit_guard_drop', 'domain_otel_audit_guard_rewrite'];
+
 export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<MigrateResult> {
   const progress = opts.progress ?? (() => {});
   const ahead = opts.monthsAhead ?? 3;
-  const result: MigrateResult = { applied: [], partitions: [], tenants: [] };
+  const result: MigrateResult = { applied: [], partitions: [], tenants: [], guard: 'not in this schema version', warnings: [] };
+  const warn = (line: string) => {
+    result.warnings.push(line);
+    progress(`warning: ${line}`);
+  };
   await withClient(pool, async (client) => {
     await client.query('BEGIN');
     try {
       await client.query('SELECT pg_advisory_xact_lock(1096107092, -2)'); // one migrator at a time
+      const who = (await client.query<{ role: string; superuser: boolean }>(
+        `SELECT current_user AS role, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user`)).rows[0]!;
+      if (opts.guardOnly) {
+        await installGuard(client, who, progress, result);
+        await client.query('COMMIT');
+        return;
+      }
+      if (who.superuser) {
+        for (const t of GUARD_EVENT_TRIGGERS) await client.query(`DROP EVENT TRIGGER IF EXISTS ${t}`); // re-created below
+      }
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${SCHEMA}.schema_migrations (
@@ -69,7 +105,7 @@ export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<Mi
       for (const m of migrationFiles()) {
         if (done.has(m.version) || (opts.upToVersion !== undefined && m.version > opts.upToVersion)) continue;
         progress(`applying ${m.name}`);
-        await client.query(readFileSync(m.file, 'utf8'));
+        await client.query(migrationParts(m.file).owner);
         await client.query(`INSERT INTO ${SCHEMA}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
         result.applied.push(m.name);
       }
@@ -148,6 +184,20 @@ export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<Mi
       for (const tenant of v2 ? opts.tenants ?? [] : []) {
         result.tenants.push(await giveTenantSegments(client, tenant, progress));
       }
+      if (opts.upToVersion === undefined || opts.upToVersion >= 4) {
+        await client.query(`GRANT EXECUTE ON FUNCTION ${SCHEMA}.record_access(text, text[], text, text, text, text) TO ${WRITER_ROLE}, ${READER_ROLE}`);
+        if (who.superuser) {
+          await installGuard(client, who, progress, result);
+        } else if (await guardInstalled(client)) {
+          result.guard = 'installed';
+        } else {
+          result.guard = 'missing';
+          warn(`migrate runs as ${JSON.stringify(who.role)}, which is not a superuser: the DDL guard (event triggers ` +
+            `${GUARD_EVENT_TRIGGERS.join(', ')}) is not installed, so DROP, DETACH, ALTER TABLE … DISABLE TRIGGER and rewrites ` +
+            `of audit tables are not refused; a superuser installs it with: domain-otel-audit migrate --guard-only. ` +
+            `verify and checkpoints still detect what it would have refused`);
+        }
+      }
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
@@ -156,6 +206,30 @@ export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<Mi
   });
   progress(`schema up to date; partitions ${result.partitions.join(', ')}`);
   return result;
+}
+
+/** Runs the superuser part of every applied migration that has one (the DDL guard). */
+async function installGuard(
+  client: PoolClient,
+  who: { role: string; superuser: boolean },
+  progress: (line: string) => void,
+  result: MigrateResult,
+): Promise<void> {
+  if (!who.superuser) throw new Error(`the DDL guard needs a superuser; ${JSON.stringify(who.role)} is not one`);
+  const done = new Set(
+    (await client.query<{ version: number }>(`SELECT version FROM ${SCHEMA}.schema_migrations`)).rows.map((r) => r.version),
+  );
+  const parts = migrationFiles().filter((m) => done.has(m.version)).map((m) => migrationParts(m.file).superuser).filter((p) => p !== undefined);
+  if (parts.length === 0) throw new Error('the DDL guard comes with schema version 4; run domain-otel-audit migrate first');
+  for (const sql of parts) await client.query(sql);
+  result.guard = 'installed';
+  progress(`DDL guard installed (event triggers ${GUARD_EVENT_TRIGGERS.join(', ')})`);
+}
+
+export async function guardInstalled(client: Pick<PoolClient, 'query'>): Promise<boolean> {
+  const r = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_event_trigger WHERE evtname = ANY($1) AND evtenabled <> 'D'`, [GUARD_EVENT_TRIGGERS]);
+  return r.rows[0]!.n === GUARD_EVENT_TRIGGERS.length;
 }
 
 /**

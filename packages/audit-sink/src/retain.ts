@@ -94,6 +94,9 @@ async function retireSegment(
   return withClient(pool, async (client) => {
     await client.query('BEGIN');
     try {
+      // retain's own session setting: the DDL guard lets this transaction detach and drop the
+      // segment it records as retired (and nothing else).
+      await client.query(`SET LOCAL domain_otel_audit.retain = 'on'`);
       // Every chain of the segment, in one order: no sink can append to any of them meanwhile.
       for (const [k1, k2] of chains.map(chainLockKey).sort((a, b) => a[0] - b[0] || a[1] - b[1])) {
         await client.query('SELECT pg_advisory_xact_lock($1, $2)', [k1, k2]);

@@ -9,11 +9,15 @@
  *   - time = ns_to_timestamptz(time_unix_nano)  (the derived time column altered)
  * and every segment ever created is either present or recorded as retired, and holds no row
  * outside its chains.
- * Truncating the newest rows of a chain cannot be seen from inside the database: keep the
- * heads printed by verify somewhere else and compare (`--expect-head`).
+ * Truncating the newest rows of a chain, or rewriting it with every hash recomputed, cannot be
+ * seen from inside the database: compare with heads kept elsewhere (`--expect-head`), archives
+ * (`--archive`) and signed checkpoints (`--checkpoints`): verify-extra.ts.
  */
 import type { Pool } from 'pg';
 import { chainIds, contentHash, genesisHash, monthOf, rowHash } from './chain';
+import { readSegmentStates } from './segment-state';
+import type { VerifierKey } from './signed-note';
+import { ExtraChecks } from './verify-extra';
 import { SCHEMA } from './store';
 import { quoteIdent } from './sql-text';
 
@@ -42,7 +46,7 @@ export interface Problem {
   chain: string;
   seq?: string;
   uid?: string;
-  kind: 'content' | 'row_hash' | 'link' | 'gap' | 'time' | 'missing_partition' | 'head' | 'stray';
+  kind: 'content' | 'row_hash' | 'link' | 'gap' | 'time' | 'missing_partition' | 'head' | 'stray' | 'archive' | 'checkpoint';
   message: string;
 }
 
@@ -54,6 +58,10 @@ export interface VerifyReport {
   chains: ChainReport[];
   /** First problem of each broken chain or segment, in order. */
   problems: Problem[];
+  /** What was checked besides the chains (archives, checkpoints) and what could not be. */
+  notes: string[];
+  /** Checkpoints verified (with `checkpoints`). */
+  checkpoints?: number;
 }
 
 export interface VerifyOptions {
@@ -62,8 +70,15 @@ export interface VerifyOptions {
    * or a chain id ('<segment>#N').
    */
   chains?: string[];
-  /** Expected heads chain id → { seq, hash hex }: detects rows removed from the end. */
+  /**
+   * Expected heads chain id → { seq, hash hex }: the row at seq (an integer, leading zeros allowed)
+   * must still have that hash (rows removed from the end, history rewritten); see verify-extra.ts.
+   */
   expectHeads?: Map<string, { seq: string; hash: string }>;
+  /** Archives (retain's NDJSON files) to recompute and compare with the retired heads. */
+  archives?: string[];
+  /** Signed checkpoints to compare the database with (checkpoint-verify.ts). */
+  checkpoints?: { dir: string; key: VerifierKey };
   pageSize?: number;
   progress?: (line: string) => void;
 }
@@ -104,7 +119,8 @@ interface SegmentRow {
 export async function verify(pool: Pool, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const progress = opts.progress ?? (() => {});
   const pageSize = opts.pageSize ?? 2000;
-  const report: VerifyReport = { ok: true, rows: 0, segments: [], chains: [], problems: [] };
+  const report: VerifyReport = { ok: true, rows: 0, segments: [], chains: [], problems: [], notes: [] };
+  const extra = await ExtraChecks.prepare(opts);
 
   const known = await pool.query<SegmentRow>(
     `SELECT c.chain, c.partition_name, c.tenant_id, c.streams, c.numbered,
@@ -144,25 +160,13 @@ export async function verify(pool: Pool, opts: VerifyOptions = {}): Promise<Veri
       if (!wanted(seg.chain, chain)) continue;
       const cr: ChainReport = { chain, segment: seg.chain, status: 'ok', rows: 0, headSeq: '0', headHash: '' };
       report.chains.push(cr);
-      const problem = await verifyChain(pool, chain, seg.partition_name, stream, cr, pageSize, progress);
+      const problem = await verifyChain(pool, chain, seg.partition_name, stream, cr, pageSize, progress, extra.observer(chain));
       sr.rows += cr.rows;
       report.rows += cr.rows;
       if (problem) {
         cr.status = 'broken';
         sr.status = 'broken';
         report.problems.push(problem);
-        continue;
-      }
-      const expected = opts.expectHeads?.get(chain);
-      if (expected && (BigInt(expected.seq) > BigInt(cr.headSeq) ||
-          (expected.seq === cr.headSeq && expected.hash.toLowerCase() !== cr.headHash))) {
-        cr.status = 'broken';
-        sr.status = 'broken';
-        report.problems.push({
-          chain,
-          kind: 'head',
-          message: `expected head seq ${expected.seq} hash ${expected.hash}, found seq ${cr.headSeq} hash ${cr.headHash || '(empty)'}`,
-        });
       }
     }
     // Rows whose stream is not one of the segment's chains belong to no chain: nothing vouches for them.
@@ -182,13 +186,14 @@ export async function verify(pool: Pool, opts: VerifyOptions = {}): Promise<Veri
   for (const name of opts.chains ? [] : unregistered) {
     report.problems.push({ chain: name, kind: 'stray', message: `partition ${name} is attached but is not a registered segment` });
   }
-  if (opts.expectHeads) {
-    const all = new Set([...segments.values()].flatMap((s) =>
-      chainIds(s.chain, s.streams, s.numbered)));
-    for (const chain of opts.expectHeads.keys()) {
-      if (!all.has(chain)) {
-        report.problems.push({ chain, kind: 'missing_partition', message: `chain ${chain} has an expected head but does not exist` });
-      }
+  if (opts.expectHeads || opts.archives || opts.checkpoints) {
+    const r = await extra.finish(pool, { segments: await readSegmentStates(pool), chains: report.chains, wanted, filtered: Boolean(opts.chains) });
+    report.problems.push(...r.problems);
+    report.notes.push(...r.notes);
+    if (r.checkpoints !== undefined) report.checkpoints = r.checkpoints;
+    for (const p of r.problems) {
+      const sr = report.segments.find((x) => p.chain === x.segment || p.chain.startsWith(`${x.segment}#`));
+      if (sr && sr.status === 'ok') sr.status = 'broken';
     }
   }
   report.ok = report.problems.length === 0;
@@ -203,6 +208,7 @@ async function verifyChain(
   cr: ChainReport,
   pageSize: number,
   progress: (line: string) => void,
+  observe?: (seq: string, rowHash: Buffer) => void,
 ): Promise<Problem | undefined> {
   let prev: Buffer = genesisHash(chain);
   let expectedSeq = 1n;
@@ -256,6 +262,7 @@ async function verifyChain(
       if (!row.time_ok) {
         return { ...at, kind: 'time', message: 'time column does not match time_unix_nano (row altered)' };
       }
+      observe?.(row.seq, row.row_hash);
       prev = row.row_hash;
       expectedSeq++;
       lastSeq = row.seq;

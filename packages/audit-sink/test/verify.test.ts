@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { contentHash, rowHash } from '../src';
+import { GUARD_EVENT_TRIGGERS } from '../src/migrate';
 import { cli } from './helpers/cli-run';
 import { startSink, type SinkFixture } from './helpers/sink-fixture';
 import { assertExported, decision, exportWith, sdkRecords } from './helpers/otlp-client';
@@ -31,6 +32,9 @@ describe('audit-sink hash chain: verify finds the first broken link', function (
     sink = await startSink();
     su = new Client({ connectionString: sink.adminUrl });
     await su.connect();
+    // This suite plays a superuser who first switches off the DDL guard (which refuses DISABLE
+    // TRIGGER and DROP; see ddl-guard.test.ts): what remains is for the hash chain to find.
+    for (const t of GUARD_EVENT_TRIGGERS) await su.query(`ALTER EVENT TRIGGER ${t} DISABLE`);
     for (const m of ['2020-01', '2020-02', '2020-03', '2020-04', '2020-05', '2020-06', '2020-07', '2020-08']) await seed(m);
   });
   after(async () => {

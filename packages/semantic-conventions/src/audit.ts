@@ -42,3 +42,30 @@ export const AUDIT_OUTCOME_VALUES = {
   BYPASSED: 'bypassed',
 } as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOME_VALUES)[keyof typeof AUDIT_OUTCOME_VALUES];
+
+// Audit of the audit: who read or checked the audit log.
+
+/**
+ * Written by the audit sink's own CLI for every query, verify, retain, checkpoint and prove run;
+ * never accepted from applications.
+ */
+export const EVENT_DOMAIN_AUDIT_ACCESS = 'domain.audit.access';
+
+/** The domain-otel-audit command that ran (query, verify, retain, checkpoint, prove). */
+export const ATTR_DOMAIN_AUDIT_ACCESS_COMMAND = 'domain.audit.access.command';
+
+/** Its arguments (string array), with connection strings and tokens redacted. */
+export const ATTR_DOMAIN_AUDIT_ACCESS_ARGUMENTS = 'domain.audit.access.arguments';
+
+/** How the run ended; one of {@link AUDIT_ACCESS_OUTCOME_VALUES}. */
+export const ATTR_DOMAIN_AUDIT_ACCESS_OUTCOME = 'domain.audit.access.outcome';
+
+/** One line of what came out: rows returned, verify's verdict, segments retired, checkpoint written. */
+export const ATTR_DOMAIN_AUDIT_ACCESS_RESULT = 'domain.audit.access.result';
+
+/** Accepted values of {@link ATTR_DOMAIN_AUDIT_ACCESS_OUTCOME}. */
+export const AUDIT_ACCESS_OUTCOME_VALUES = {
+  SUCCESS: 'success',
+  FAILURE: 'failure',
+} as const;
+export type AuditAccessOutcome = (typeof AUDIT_ACCESS_OUTCOME_VALUES)[keyof typeof AUDIT_ACCESS_OUTCOME_VALUES];

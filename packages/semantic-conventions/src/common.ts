@@ -47,3 +47,9 @@ export const ATTR_DOMAIN_RECORD_TRUNCATED_VALUES = 'domain.record.truncated_valu
  * items beyond 256, and values beyond the record's byte budget. Absent when nothing was left out.
  */
 export const ATTR_DOMAIN_RECORD_DROPPED_ENTRIES = 'domain.record.dropped_entries';
+
+/** User name of the process owner (OpenTelemetry `process.owner`): the OS user who ran a command. */
+export const ATTR_PROCESS_OWNER = 'process.owner';
+
+/** Name of the host (OpenTelemetry `host.name`). */
+export const ATTR_HOST_NAME = 'host.name';

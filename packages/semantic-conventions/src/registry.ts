@@ -12,7 +12,8 @@ export type DomainEventName =
   | typeof audit.EVENT_DOMAIN_AUDIT_DECISION
   | typeof mutation.EVENT_DOMAIN_MANAGER_MUTATION
   | typeof rule.EVENT_DOMAIN_RULE_EVALUATION
-  | typeof cache.EVENT_DOMAIN_CACHE_INVALIDATION;
+  | typeof cache.EVENT_DOMAIN_CACHE_INVALIDATION
+  | typeof audit.EVENT_DOMAIN_AUDIT_ACCESS;
 
 export type RequirementLevel = 'required' | 'conditionally_required' | 'recommended' | 'opt_in';
 export type AttributeType = 'string' | 'string[]' | 'int' | 'map' | 'any';
@@ -67,6 +68,7 @@ const AUDIT = audit.EVENT_DOMAIN_AUDIT_DECISION;
 const MUTATION = mutation.EVENT_DOMAIN_MANAGER_MUTATION;
 const RULE = rule.EVENT_DOMAIN_RULE_EVALUATION;
 const CACHE = cache.EVENT_DOMAIN_CACHE_INVALIDATION;
+const ACCESS = audit.EVENT_DOMAIN_AUDIT_ACCESS;
 
 const ON_ALL_EVENTS = {
   [AUDIT]: 'recommended',
@@ -104,10 +106,25 @@ const events: readonly EventEntry[] = [
     severity: 'INFO',
     brief: 'Cached entries were dropped (one event per invalidation call).',
   },
+  {
+    kind: 'event',
+    name: ACCESS,
+    constant: 'EVENT_DOMAIN_AUDIT_ACCESS',
+    severity: 'INFO',
+    brief: 'Someone ran a domain-otel-audit query, verify, retain, checkpoint or prove: written by the audit sink itself, chained and checkpointed like every audit record, never accepted from applications.',
+  },
 ];
 
 const commonAttributes: readonly AttributeEntry[] = [
-  { kind: 'attribute', name: common.ATTR_USER_ID, constant: 'ATTR_USER_ID', type: 'string', requirement: ON_ALL_EVENTS, brief: 'Stable identifier of the actor.' },
+  {
+    kind: 'attribute',
+    name: common.ATTR_USER_ID,
+    constant: 'ATTR_USER_ID',
+    type: 'string',
+    requirement: { ...ON_ALL_EVENTS, [ACCESS]: 'required' },
+    brief: 'Stable identifier of the actor.',
+    note: 'On `domain.audit.access`: the database login that ran the command.',
+  },
   { kind: 'attribute', name: common.ATTR_USER_NAME, constant: 'ATTR_USER_NAME', type: 'string', requirement: ON_ALL_EVENTS, brief: 'Display representation of the actor.' },
   { kind: 'attribute', name: common.ATTR_DOMAIN_TENANT_ID, constant: 'ATTR_DOMAIN_TENANT_ID', type: 'string', requirement: ON_ALL_EVENTS, brief: 'Tenant / organization the operation belongs to.' },
   {
@@ -209,6 +226,15 @@ const auditAttributes: readonly AttributeEntry[] = [
     brief: 'Free-form metadata of the decision, as one map.',
     note: 'At most 64 keys (the first ones); keys left out are counted in `domain.record.dropped_entries`. Loki flattens the map into `domain_audit_metadata_<key>` structured metadata.',
   },
+];
+
+const accessAttributes: readonly AttributeEntry[] = [
+  { kind: 'attribute', name: audit.ATTR_DOMAIN_AUDIT_ACCESS_COMMAND, constant: 'ATTR_DOMAIN_AUDIT_ACCESS_COMMAND', type: 'string', requirement: { [ACCESS]: 'required' }, brief: 'The domain-otel-audit command that ran (query, verify, retain, checkpoint, prove).' },
+  { kind: 'attribute', name: audit.ATTR_DOMAIN_AUDIT_ACCESS_ARGUMENTS, constant: 'ATTR_DOMAIN_AUDIT_ACCESS_ARGUMENTS', type: 'string[]', requirement: { [ACCESS]: 'required' }, brief: 'Its arguments, connection strings and tokens redacted.' },
+  { kind: 'attribute', name: audit.ATTR_DOMAIN_AUDIT_ACCESS_OUTCOME, constant: 'ATTR_DOMAIN_AUDIT_ACCESS_OUTCOME', type: 'string', requirement: { [ACCESS]: 'required' }, brief: 'How the run ended.' },
+  { kind: 'attribute', name: audit.ATTR_DOMAIN_AUDIT_ACCESS_RESULT, constant: 'ATTR_DOMAIN_AUDIT_ACCESS_RESULT', type: 'string', requirement: { [ACCESS]: 'required' }, brief: 'One line of what came out: rows returned, verify\'s verdict, segments retired, checkpoint written.' },
+  { kind: 'attribute', name: common.ATTR_PROCESS_OWNER, constant: 'ATTR_PROCESS_OWNER', type: 'string', requirement: { [ACCESS]: 'recommended' }, brief: 'The OS user who ran the command, as the process reports it.' },
+  { kind: 'attribute', name: common.ATTR_HOST_NAME, constant: 'ATTR_HOST_NAME', type: 'string', requirement: { [ACCESS]: 'recommended' }, brief: 'The host the command ran on.' },
 ];
 
 const mutationAttributes: readonly AttributeEntry[] = [
@@ -321,6 +347,16 @@ const enums: readonly EnumEntry[] = [
       { key: 'GRANTED', value: audit.AUDIT_OUTCOME_VALUES.GRANTED, brief: 'A permission allowed it.' },
       { key: 'DENIED', value: audit.AUDIT_OUTCOME_VALUES.DENIED, brief: 'No permission allowed it.' },
       { key: 'BYPASSED', value: audit.AUDIT_OUTCOME_VALUES.BYPASSED, brief: 'Allowed without a permission check (e.g. superuser).' },
+    ],
+  },
+  {
+    kind: 'enum',
+    name: audit.ATTR_DOMAIN_AUDIT_ACCESS_OUTCOME,
+    constant: 'AUDIT_ACCESS_OUTCOME_VALUES',
+    brief: 'How a domain-otel-audit run ended.',
+    values: [
+      { key: 'SUCCESS', value: audit.AUDIT_ACCESS_OUTCOME_VALUES.SUCCESS, brief: 'The command did what it was asked (verify: found nothing wrong).' },
+      { key: 'FAILURE', value: audit.AUDIT_ACCESS_OUTCOME_VALUES.FAILURE, brief: 'It failed, was refused, or verify found a problem.' },
     ],
   },
   {
@@ -480,6 +516,7 @@ export const REGISTRY: readonly RegistryEntry[] = [
   ...events,
   ...commonAttributes,
   ...auditAttributes,
+  ...accessAttributes,
   ...mutationAttributes,
   ...ruleAttributes,
   ...cacheAttributes,
