@@ -9,7 +9,7 @@ export type { AuditRecord, DecodeResult, Format, PlainRecord } from './otlp';
 export { canonicalJson } from './canonical';
 export type { PlainValue } from './canonical';
 export { contentHash, rowHash, genesisHash, monthOfUnixNano, chainId, chainIds, chainLockKey } from './chain';
-export { UnavailableError, isUnavailable } from './errors';
+export { UnavailableError, WorkerLostError, isUnavailable } from './errors';
 export * from './conventions';
 export { verify } from './verify';
 export type { VerifyOptions, VerifyReport, ChainReport, SegmentReport, Problem } from './verify';

@@ -1,10 +1,12 @@
 /**
  * Decoding and row preparation on worker threads, so one sink process uses more than one
  * core: the request thread keeps HTTP and Postgres, the workers do the CPU work per record.
- * A worker that dies (a bug, not bad input) fails its tasks with an error and is replaced.
+ * A worker that dies (a bug, not bad input) fails its tasks with WorkerLostError (answered 503,
+ * so senders retry) and is replaced.
  */
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { WorkerLostError } from './errors';
 import { PayloadError, type Format } from './otlp';
 import type { PreparedRequest } from './prepare';
 import type { PrepareReply, PrepareTask } from './prepare-worker';
@@ -49,7 +51,7 @@ class Slot {
     });
     const fail = (why: string) => {
       if (this.worker !== worker) return;
-      for (const p of this.pending.values()) p.reject(new Error(`prepare worker ${why}`));
+      for (const p of this.pending.values()) p.reject(new WorkerLostError(`prepare worker ${why}`));
       this.pending.clear();
       this.onFatal(`audit-sink: prepare worker ${why}; starting a new one`);
       this.start();

@@ -10,8 +10,8 @@
  *   404/405  other paths / methods
  *   413  body above the limit, compressed or decompressed
  *   415  content type or content encoding not supported
- *   503  Postgres unavailable, slow or out of connections, or too many requests in flight;
- *        always with Retry-After (OTLP senders retry 429/502/503/504 and drop on anything else)
+ *   503  Postgres unavailable, slow or out of connections, too many requests in flight, or the
+ *        worker thread decoding the request died; always with Retry-After (OTLP senders retry 429/502/503/504 and drop on anything else)
  *   500  only for a bug in the sink itself
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -31,7 +31,7 @@ import {
 import { AuditStore } from './store';
 import { prepareRequest, type PreparedRequest } from './prepare';
 import { PreparePool } from './prepare-pool';
-import { UnavailableError, errorLine } from './errors';
+import { UnavailableError, WorkerLostError, errorLine } from './errors';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 4320;
@@ -235,6 +235,11 @@ export class AuditReceiver {
     } catch (err) {
       if (err instanceof PayloadError) return this.reject(req, res, 400, format, err.message);
       if (err instanceof RangeError) return this.reject(req, res, 400, format, `invalid payload: ${errorLine(err)}`); // e.g. stack exhausted by nesting
+      if (err instanceof WorkerLostError) {
+        this.log(`audit-sink: 503 (request not decoded, sender should retry): ${err.message}`);
+        res.setHeader('Retry-After', this.retryAfter);
+        return this.reject(req, res, 503, format, 'decoding worker lost, retry later');
+      }
       throw err;
     }
 

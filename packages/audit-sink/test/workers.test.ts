@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { PayloadError } from '../src';
 import { prepareRequest } from '../src/prepare';
 import { PreparePool } from '../src/prepare-pool';
-import { startSink, type SinkFixture } from './helpers/sink-fixture';
+import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { startSink, TOKEN, type SinkFixture } from './helpers/sink-fixture';
 import { cli } from './helpers/cli-run';
 import { assertExported, decision, exportWith, sdkRecords } from './helpers/otlp-client';
 
@@ -92,6 +93,34 @@ describe('audit-sink worker threads: decoding and hashing off the request thread
       const v = await cli(['verify', '--database-url', sink.adminUrl, '--chain', '2023-07']);
       assert.equal(v.code, 0, v.out + v.err);
       assert.match(v.out, /^chain 2023-07#0: ok, 40 rows/m);
+    });
+
+    it('a worker that dies under a request answers 503 + Retry-After (the collector retries), not 500 (it would drop the batch)', async () => {
+      // Reaching into the receiver: its worker is being terminated when the task is posted to it.
+      const pool = (sink.receiver as unknown as { workers: PreparePool }).workers;
+      const slots = (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
+      const run = pool.run.bind(pool);
+      pool.run = (...args) => {
+        for (const slot of slots) void slot.worker.terminate();
+        return run(...args);
+      };
+      const specs = [decision({ 'user.id': 'dies-1' }, { timestamp: new Date(Date.UTC(2023, 6, 2)) })];
+      let res: Response;
+      try {
+        res = await fetch(sink.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${TOKEN}` },
+          body: ProtobufLogsSerializer.serializeRequest(await sdkRecords(specs)) as Uint8Array,
+        });
+      } finally {
+        pool.run = run;
+      }
+      assert.equal(res.status, 503, await res.clone().text());
+      assert.equal(res.headers.get('retry-after'), '1');
+      // the replacement worker takes the retry
+      assertExported(await exportWith('proto', sink.url, await sdkRecords(specs)));
+      const n = await sink.admin.query(`SELECT count(*)::int AS n FROM domain_otel_audit.records WHERE user_id = 'dies-1'`);
+      assert.equal(n.rows[0].n, 1);
     });
   });
 });
