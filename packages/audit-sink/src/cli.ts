@@ -52,7 +52,8 @@ exit codes: 0 ok, 1 verify found a broken chain, 2 usage error, 3 operation fail
   --host HOST            bind address (env DOMAIN_OTEL_AUDIT_SINK_HOST, default ${DEFAULT_HOST})
   --port PORT            port (env DOMAIN_OTEL_AUDIT_SINK_PORT, default ${DEFAULT_PORT})
   --token TOKEN          bearer token required from senders (env DOMAIN_OTEL_AUDIT_SINK_TOKEN)
-  --token-file PATH      read the token from a file (env DOMAIN_OTEL_AUDIT_SINK_TOKEN_FILE)
+  --token-file PATH      more tokens, one per line, all accepted (env DOMAIN_OTEL_AUDIT_SINK_TOKEN_FILE);
+                         SIGHUP re-reads the file (token rotation without a restart)
   --no-auth              accept requests without a token (explicit opt-out)
   --tls-cert PATH        serve HTTPS with this certificate (env DOMAIN_OTEL_AUDIT_SINK_TLS_CERT)
   --tls-key PATH         and this private key (env DOMAIN_OTEL_AUDIT_SINK_TLS_KEY)
@@ -221,21 +222,14 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   const tlsCert = opt('tls-cert', 'DOMAIN_OTEL_AUDIT_SINK_TLS_CERT');
   const tlsKey = opt('tls-key', 'DOMAIN_OTEL_AUDIT_SINK_TLS_KEY');
 
-  let token: string | null;
   const tokenFile = opt('token-file', 'DOMAIN_OTEL_AUDIT_SINK_TOKEN_FILE');
   const tokenValue = opt('token', 'DOMAIN_OTEL_AUDIT_SINK_TOKEN');
+  let tokens: string[] | null;
   if (v['no-auth']) {
     if (tokenValue || tokenFile) throw new UsageError('serve: --no-auth conflicts with a configured token; use one or the other');
-    token = null;
-  } else if (tokenValue) {
-    token = parseNonEmpty(tokenValue[0], tokenValue[1]);
-  } else if (tokenFile) {
-    try {
-      token = readFileSync(tokenFile[1], 'utf8').trim();
-    } catch (err) {
-      throw new UsageError(`${tokenFile[0]} ${JSON.stringify(tokenFile[1])}: cannot read the token file (${errorLine(err)})`);
-    }
-    if (token === '') throw new UsageError(`${tokenFile[0]} ${JSON.stringify(tokenFile[1])}: the token file is empty`);
+    tokens = null;
+  } else if (tokenValue || tokenFile) {
+    tokens = collectTokens(tokenValue, tokenFile);
   } else {
     throw new UsageError('serve: no bearer token; set DOMAIN_OTEL_AUDIT_SINK_TOKEN (or --token / --token-file), or pass --no-auth');
   }
@@ -262,7 +256,8 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   );
   const receiver = new AuditReceiver({
     pool,
-    token,
+    token: null,
+    tokens,
     host: host ? parseNonEmpty(host[0], host[1]) : DEFAULT_HOST,
     port: port ? parsePort(port[0], port[1]) : DEFAULT_PORT,
     maxBodyBytes: maxBody ? parseBytes(maxBody[0], maxBody[1]) : DEFAULT_MAX_BODY_BYTES,
@@ -272,13 +267,17 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     ...(tlsCert && tlsKey ? { tls: { certFile: tlsCert[1], keyFile: tlsKey[1] } } : {}),
     log,
   });
+  const describeTokens = (list: string[]) =>
+    `accepting ${list.length} bearer token${list.length === 1 ? '' : 's'}` +
+    (tokenValue && tokenFile ? ` (1 from ${tokenValue[0]}, ${list.length - 1} from the token file)` : '');
+  if (tokens !== null && tokenFile) log(`${PROG}: ${describeTokens(tokens)}`);
   try {
     await receiver.listen();
   } catch (err) {
     await pool.end().catch(() => {});
     throw new UsageError(`serve: cannot listen on ${host?.[1] ?? DEFAULT_HOST}:${port?.[1] ?? DEFAULT_PORT} (${errorLine(err)})`);
   }
-  log(`${PROG}: listening on ${receiver.url}${token === null ? ' (authentication disabled)' : ''}`);
+  log(`${PROG}: listening on ${receiver.url}${tokens === null ? ' (authentication disabled)' : ''}`);
   const boundHost = host?.[1] ?? DEFAULT_HOST;
   if (!tlsCert && !/^(127\.|::1$|localhost$)/.test(boundHost)) {
     log(`${PROG}: warning: listening on ${boundHost} without TLS; the bearer token travels in clear text`);
@@ -292,17 +291,78 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     .catch((err) => log(`${PROG}: warning: postgres not reachable yet (${errorLine(err)}); requests get 503 until it is`));
   io.onListening?.(receiver.url);
 
-  await (io.stopSignal ??
-    new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    }));
+  // SIGHUP re-reads the token file: add the new token, switch the senders, remove the old one,
+  // each step without a restart. A file that cannot be used keeps the tokens in use.
+  const reloadTokens = () => {
+    if (!tokenFile || tokens === null) {
+      log(`${PROG}: SIGHUP ignored: no token file to reload`);
+      return;
+    }
+    try {
+      const next = collectTokens(tokenValue, tokenFile);
+      receiver.setTokens(next);
+      log(`${PROG}: token file reloaded: ${describeTokens(next)}`);
+      tokens = next;
+    } catch (err) {
+      log(`${PROG}: ${errorLine(err)}; keeping the ${tokens.length} bearer token${tokens.length === 1 ? '' : 's'} in use`);
+    }
+  };
+  process.on('SIGHUP', reloadTokens);
+  try {
+    await (io.stopSignal ??
+      new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      }));
+  } finally {
+    process.removeListener('SIGHUP', reloadTokens);
+  }
   log(`${PROG}: shutting down; finishing requests in flight`);
   await receiver.close();
   await pool.end().catch(() => {});
   const s = receiver.stats;
-  log(`${PROG}: stopped (requests ${s.requests}, stored ${s.stored}, duplicates ${s.duplicates}, ignored ${s.ignored})`);
+  const statuses = Object.entries(s.byStatus).map(([status, n]) => `${status}: ${n}`).join(', ');
+  log(`${PROG}: stopped (requests ${s.requests}, stored ${s.stored}, duplicates ${s.duplicates}, ignored ${s.ignored}); ` +
+    `refused ${s.rejected}; responses ${statuses || 'none'}`);
   return 0;
+}
+
+/**
+ * Every configured token is accepted: the flag/variable first, then each line of the file not
+ * equal to it (several at once is what lets a token be rotated without refusing anybody).
+ */
+function collectTokens(value: [string, string] | undefined, file: [string, string] | undefined): string[] {
+  const first = value ? parseToken(value[0], value[1]) : undefined;
+  const fromFile = file ? readTokenFile(file[0], file[1]) : [];
+  return [...new Set([...(first !== undefined ? [first] : []), ...fromFile])];
+}
+
+/** A bearer token from the flag or variable: one word (the Authorization header carries it after `Bearer `). */
+function parseToken(name: string, value: string): string {
+  const token = parseNonEmpty(name, value).trim();
+  if (/\s/.test(token)) throw new UsageError(`${name}: expected a token without spaces`);
+  return token;
+}
+
+/** The token file: one token per line; blank lines and lines starting with # are skipped. */
+function readTokenFile(name: string, path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${name} ${JSON.stringify(path)}: cannot read the token file (${errorLine(err)})`);
+  }
+  const tokens: string[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    // The line number, never the line: it is a secret.
+    if (/\s/.test(line)) throw new UsageError(`${name} ${JSON.stringify(path)}: line ${i + 1}: expected one token per line without spaces`);
+    tokens.push(line);
+  }
+  if (tokens.length === 0) throw new UsageError(`${name} ${JSON.stringify(path)}: the token file holds no token`);
+  return tokens;
 }
 
 /**

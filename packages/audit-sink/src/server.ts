@@ -39,8 +39,10 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface ReceiverOptions {
   pool: Pool;
-  /** Bearer token; `null` disables authentication (must be explicit). */
+  /** Bearer token; `null` disables authentication (must be explicit) unless `tokens` are given. */
   token: string | null;
+  /** More accepted bearer tokens (all of them are accepted at once: rotation); see setTokens. */
+  tokens?: readonly string[] | null;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -89,7 +91,7 @@ export class AuditReceiver {
   readonly stats: ReceiverStats = { requests: 0, logRecords: 0, stored: 0, duplicates: 0, ignored: 0, rejected: 0, byStatus: {} };
   private readonly server: Server;
   private readonly store: AuditStore;
-  private readonly tokenDigest: Buffer | null;
+  private tokenDigests: Buffer[] | null;
   private readonly maxBody: number;
   private readonly retryAfter: string;
   private readonly maxConcurrent: number;
@@ -100,8 +102,8 @@ export class AuditReceiver {
 
   constructor(private readonly opts: ReceiverOptions) {
     assertExactInt64Decoding();
-    if (opts.token === '') throw new Error('the bearer token must not be empty');
-    this.tokenDigest = opts.token === null ? null : digest(opts.token);
+    const tokens = [...(opts.token !== null ? [opts.token] : []), ...(opts.tokens ?? [])];
+    this.tokenDigests = opts.token === null && !opts.tokens ? null : this.digests(tokens);
     this.store = new AuditStore(opts.pool);
     this.maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.retryAfter = String(opts.retryAfterSeconds ?? 5);
@@ -133,6 +135,22 @@ export class AuditReceiver {
           `Content-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
       );
     });
+  }
+
+  /**
+   * Replace the accepted bearer tokens (e.g. on SIGHUP): requests already authenticated are not
+   * affected. Several tokens at once let senders switch from an old token to a new one without a
+   * request being refused.
+   */
+  setTokens(tokens: readonly string[]): void {
+    if (this.tokenDigests === null) throw new Error('authentication is disabled; there are no tokens to replace');
+    this.tokenDigests = this.digests(tokens);
+  }
+
+  private digests(tokens: readonly string[]): Buffer[] {
+    if (tokens.length === 0) throw new Error('at least one bearer token is required');
+    if (tokens.some((t) => t === '')) throw new Error('the bearer token must not be empty');
+    return tokens.map(digest);
   }
 
   /** Start listening; resolves with the bound address. */
@@ -270,12 +288,16 @@ export class AuditReceiver {
   }
 
   private authorized(header: string | undefined): boolean {
-    if (this.tokenDigest === null) return true;
+    if (this.tokenDigests === null) return true;
     if (typeof header !== 'string') return false;
     const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
     if (!m) return false;
-    // Compare fixed-length digests so neither content nor length leaks through timing.
-    return timingSafeEqual(digest(m[1]!), this.tokenDigest);
+    // Compare fixed-length digests so neither content nor length leaks through timing; every
+    // accepted token is compared, so the time does not tell which one matched.
+    const presented = digest(m[1]!);
+    let ok = false;
+    for (const d of this.tokenDigests) ok = timingSafeEqual(presented, d) || ok;
+    return ok;
   }
 
   private reject(req: IncomingMessage, res: ServerResponse, status: number, format: Format | null, reason: string): void {
