@@ -13,6 +13,7 @@ import { parseBytes, parseChain, parseTenant, parseDuration, parseIntArg, parseN
 import { UsageError, errorLine } from './errors';
 import { migrate } from './migrate';
 import { queryAudit, toNdjson, toTable, type QueryFilters } from './query';
+import { conflictSummary, conflictsToNdjson, conflictsToTable, listConflicts, type ConflictSummary } from './conflicts';
 import { retain } from './retain';
 import { AuditReceiver, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from './server';
 import { createPool } from './store';
@@ -87,6 +88,8 @@ exit codes: 0 ok, 1 verify found a broken chain, 2 usage error, 3 operation fail
   --limit N              at most N rows (default 1000)
   --desc                 newest first
   --ndjson               one JSON object per line (includes the full record)
+  --conflicts            list replays that reused a stored log.record.uid for other content instead
+                         (filters: --uid, --since/--from/--to on the receive time; --limit, --desc, --ndjson)
 `,
   verify: `usage: ${PROG} verify [options]
 
@@ -323,7 +326,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   const s = receiver.stats;
   const statuses = Object.entries(s.byStatus).map(([status, n]) => `${status}: ${n}`).join(', ');
   log(`${PROG}: stopped (requests ${s.requests}, stored ${s.stored}, duplicates ${s.duplicates}, ignored ${s.ignored}); ` +
-    `refused ${s.rejected}; responses ${statuses || 'none'}`);
+    `refused ${s.rejected} (uid conflicts ${s.conflicts}); responses ${statuses || 'none'}`);
   return 0;
 }
 
@@ -439,8 +442,10 @@ async function queryCmd(argv: string[], io: CliIo): Promise<number> {
     limit: { type: 'string' },
     desc: { type: 'boolean' },
     ndjson: { type: 'boolean' },
+    conflicts: { type: 'boolean' },
   });
   if (helpRequested('query', v, io)) return 0;
+  if (v['conflicts']) return conflictsQuery(v, io);
   const f: QueryFilters = {};
   for (const k of ['user', 'tenant', 'manager', 'entity', 'action', 'outcome', 'event', 'uid', 'service'] as const) {
     if (v[k] !== undefined) f[k] = parseNonEmpty(`--${k}`, v[k] as string);
@@ -450,15 +455,7 @@ async function queryCmd(argv: string[], io: CliIo): Promise<number> {
     if (!/^[0-9a-f]{32}$/i.test(t)) throw new UsageError(`--trace ${JSON.stringify(t)}: expected a trace id of 32 hex digits`);
     f.trace = t.toLowerCase();
   }
-  if (v['since'] !== undefined) {
-    if (v['from'] !== undefined) throw new UsageError('query: --since and --from both set the start; use one');
-    f.from = new Date(Date.now() - parseDuration('--since', v['since'] as string));
-  }
-  if (v['from'] !== undefined) f.from = parseTime('--from', v['from'] as string);
-  if (v['to'] !== undefined) f.to = parseTime('--to', v['to'] as string);
-  if (f.from && f.to && f.from >= f.to) {
-    throw new UsageError(`--to ${JSON.stringify(v['to'])}: expected a time after the start (${f.from.toISOString()})`);
-  }
+  Object.assign(f, timeRange(v));
   f.limit = v['limit'] !== undefined ? parseIntArg('--limit', v['limit'] as string, 1, 10_000_000) : 1000;
   if (v['desc']) f.order = 'desc';
   const url = databaseUrl(v, io.env);
@@ -466,6 +463,40 @@ async function queryCmd(argv: string[], io: CliIo): Promise<number> {
   io.out(v['ndjson'] ? toNdjson(rows) : toTable(rows));
   if (rows.length === f.limit) io.err(`${PROG} query: stopped at --limit ${f.limit}; narrow the filters or raise --limit\n`);
   return 0;
+}
+
+/** `query --conflicts`: the replays kept in uid_conflicts. */
+async function conflictsQuery(v: Record<string, unknown>, io: CliIo): Promise<number> {
+  const other = ['user', 'tenant', 'manager', 'entity', 'action', 'outcome', 'event', 'trace', 'service'].find((k) => v[k] !== undefined);
+  if (other) throw new UsageError(`query: --conflicts takes --uid, --since, --from, --to, --limit, --desc and --ndjson; --${other} does not apply`);
+  const range = timeRange(v);
+  const limit = v['limit'] !== undefined ? parseIntArg('--limit', v['limit'] as string, 1, 10_000_000) : 1000;
+  const rows = await withPool(databaseUrl(v, io.env), (pool) =>
+    listConflicts(pool, {
+      ...(v['uid'] !== undefined ? { uid: parseNonEmpty('--uid', v['uid'] as string) } : {}),
+      ...range,
+      limit,
+      order: v['desc'] ? 'desc' : 'asc',
+    }),
+  );
+  io.out(v['ndjson'] ? conflictsToNdjson(rows) : conflictsToTable(rows));
+  if (rows.length === limit) io.err(`${PROG} query: stopped at --limit ${limit}; narrow the filters or raise --limit\n`);
+  return 0;
+}
+
+/** --since / --from / --to of query, checked. */
+function timeRange(v: Record<string, unknown>): { from?: Date; to?: Date } {
+  const out: { from?: Date; to?: Date } = {};
+  if (v['since'] !== undefined) {
+    if (v['from'] !== undefined) throw new UsageError('query: --since and --from both set the start; use one');
+    out.from = new Date(Date.now() - parseDuration('--since', v['since'] as string));
+  }
+  if (v['from'] !== undefined) out.from = parseTime('--from', v['from'] as string);
+  if (v['to'] !== undefined) out.to = parseTime('--to', v['to'] as string);
+  if (out.from && out.to && out.from >= out.to) {
+    throw new UsageError(`--to ${JSON.stringify(v['to'])}: expected a time after the start (${out.from.toISOString()})`);
+  }
+  return out;
 }
 
 // --- verify ----------------------------------------------------------------
@@ -487,15 +518,18 @@ async function verifyCmd(argv: string[], io: CliIo): Promise<number> {
     expectHeads.set(m[1]!, { seq: m[2]!, hash: m[3]!.toLowerCase() });
   }
   const url = databaseUrl(v, io.env);
-  const report = await withPool(url, (pool) =>
-    verify(pool, {
+  let conflicts: ConflictSummary | null = null;
+  const report = await withPool(url, async (pool) => {
+    const r = await verify(pool, {
       ...(chains ? { chains } : {}),
       ...(expectHeads.size ? { expectHeads } : {}),
       progress: (line) => io.err(`${PROG} ${line}\n`),
-    }),
-  );
+    });
+    conflicts = await conflictSummary(pool);
+    return r;
+  });
   if (v['json']) {
-    io.out(JSON.stringify(report) + '\n');
+    io.out(JSON.stringify({ ...report, ...(conflicts ? { conflicts } : {}) }) + '\n');
   } else {
     const printed = new Set<string>();
     const problemLine = (p: (typeof report.problems)[number], what: string) =>
@@ -522,6 +556,7 @@ async function verifyCmd(argv: string[], io: CliIo): Promise<number> {
       }
     }
     for (const p of report.problems.filter((x) => !printed.has(x.chain))) io.out(problemLine(p, 'chain'));
+    io.out(conflictsLine(conflicts));
   }
   if (report.ok) {
     io.err(`${PROG} verify: OK (${report.segments.length} segments, ${report.chains.length} chains, ${report.rows} rows)\n`);
@@ -532,6 +567,15 @@ async function verifyCmd(argv: string[], io: CliIo): Promise<number> {
     `${PROG} verify: FAILED: chain ${first.chain}${first.seq ? ` seq ${first.seq}` : ''}${first.uid ? ` uid ${first.uid}` : ''}: ${first.message}\n`,
   );
   return 1;
+}
+
+/**
+ * Conflicts are evidence of a sender that reused a uid for other content, not of altered history:
+ * reported, but they do not make verify fail (exit 1 stays "the chains do not verify").
+ */
+function conflictsLine(c: ConflictSummary | null): string {
+  if (c === null || c.count === 0) return '';
+  return `uid conflicts: ${c.count} (replays reusing a log.record.uid with other content; the stored records are unchanged; see query --conflicts)\n`;
 }
 
 // --- retain ----------------------------------------------------------------

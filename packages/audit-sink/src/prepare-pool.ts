@@ -73,7 +73,8 @@ function toPrepared(r: Extract<PrepareReply, { ok: true }>): PreparedRequest {
       tenantId: r.tenants[i]!,
       timeUnixNano: r.times[i]!,
       line: r.lines[i]!,
-      content: contents.subarray(32 * i, 32 * (i + 1)),
+      content: contents.subarray(64 * i, 64 * i + 32),
+      recordHash: contents.subarray(64 * i + 32, 64 * (i + 1)),
     })),
   };
 }

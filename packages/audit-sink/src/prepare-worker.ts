@@ -1,6 +1,6 @@
 /**
  * Worker thread of the PreparePool: decodes requests and prepares their rows (prepare.ts).
- * Content hashes travel back in one transferred buffer, 32 bytes per record.
+ * Hashes travel back in one transferred buffer, 64 bytes per record (content hash, record hash).
  */
 import { parentPort } from 'node:worker_threads';
 import { PayloadError, type Format } from './otlp';
@@ -31,8 +31,11 @@ parentPort?.on('message', (task: PrepareTask) => {
   let reply: PrepareReply;
   try {
     const r = prepareRequest(task.body, task.format, new Date(task.receivedAtMs));
-    const contents = new Uint8Array(32 * r.records.length);
-    r.records.forEach((p, i) => contents.set(p.content, 32 * i));
+    const contents = new Uint8Array(64 * r.records.length);
+    r.records.forEach((p, i) => {
+      contents.set(p.content, 64 * i);
+      contents.set(p.recordHash, 64 * i + 32);
+    });
     reply = {
       id: task.id,
       ok: true,

@@ -3,7 +3,7 @@
  * lock is taken — and, with `--workers`, on another thread: the canonical JSON of the record
  * (stored as is), its content hash, and its COPY line up to the chain columns.
  */
-import { RawJson, canonicalJson } from './canonical';
+import { RawJson, canonicalJson, sha256 } from './canonical';
 import { contentHash, type RowContent } from './chain';
 import { copyBytea, copyField, nsToTimestamptz } from './copy-rows';
 import { decodeExportLogsRequest, type AuditRecord, type Format } from './otlp';
@@ -15,6 +15,11 @@ export interface PreparedRecord {
   timeUnixNano: string;
   /** sha256 of the row's canonical content. */
   content: Uint8Array;
+  /**
+   * sha256 of the canonical JSON of the record alone (what the sender sent, nothing the sink
+   * adds): kept with the uid, so a replay of the uid with other content is recognised.
+   */
+  recordHash: Uint8Array;
   /** The row in COPY text format up to the chain columns (COPY_COLUMNS without seq, prev_hash, row_hash, stream). */
   line: string;
 }
@@ -33,7 +38,10 @@ export function prepareRecords(records: readonly AuditRecord[], receivedAt: Date
   return records.map((r) => {
     const json = canonicalJson(r.record);
     const content = contentHash(rowContent(r, receivedIso, new RawJson(json)));
-    return { uid: r.uid, tenantId: r.tenantId, timeUnixNano: r.timeUnixNano, content, line: copyLineHead(r, received, json, content) };
+    return {
+      uid: r.uid, tenantId: r.tenantId, timeUnixNano: r.timeUnixNano, content, recordHash: sha256(json),
+      line: copyLineHead(r, received, json, content),
+    };
   });
 }
 

@@ -69,8 +69,10 @@ export interface ReceiverStats {
   duplicates: number;
   /** Records of other event names, accepted and not stored. */
   ignored: number;
-  /** Audit records refused via partial success (retired month). */
+  /** Audit records refused via partial success (retired month, uid conflict). */
   rejected: number;
+  /** Of those: replays reusing a stored log.record.uid for other content (kept in uid_conflicts). */
+  conflicts: number;
   /** Responses by status code. */
   byStatus: Record<number, number>;
 }
@@ -88,7 +90,7 @@ class HttpError extends Error {
 class ClientGone extends Error {}
 
 export class AuditReceiver {
-  readonly stats: ReceiverStats = { requests: 0, logRecords: 0, stored: 0, duplicates: 0, ignored: 0, rejected: 0, byStatus: {} };
+  readonly stats: ReceiverStats = { requests: 0, logRecords: 0, stored: 0, duplicates: 0, ignored: 0, rejected: 0, conflicts: 0, byStatus: {} };
   private readonly server: Server;
   private readonly store: AuditStore;
   private tokenDigests: Buffer[] | null;
@@ -279,6 +281,13 @@ export class AuditReceiver {
     this.stats.stored += inserted.inserted;
     this.stats.duplicates += inserted.duplicates;
     this.stats.rejected += inserted.rejected;
+    this.stats.conflicts += inserted.conflicts;
+    if (inserted.conflict) {
+      const c = inserted.conflict;
+      this.log(`audit-sink: ${inserted.conflicts} uid conflict(s) refused: uid ${JSON.stringify(c.uid.slice(0, 80))} already stored with other content ` +
+        `(stored sha256 ${c.storedHash.toString('hex').slice(0, 16)}…${c.chain ? ` in ${c.chain}` : ''}, sent ${Buffer.from(c.recordHash).toString('hex').slice(0, 16)}…); ` +
+        `kept in domain_otel_audit.uid_conflicts (${this.stats.conflicts} since start)`);
+    }
     const partial = inserted.rejected > 0
       ? { rejectedLogRecords: inserted.rejected, errorMessage: inserted.rejectedReason ?? 'rejected' }
       : undefined;

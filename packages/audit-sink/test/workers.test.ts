@@ -39,8 +39,8 @@ describe('audit-sink worker threads: decoding and hashing off the request thread
       assert.equal(remote.total, 30);
       assert.equal(remote.ignored, 10);
       assert.deepEqual(
-        remote.records.map((r) => ({ ...r, content: Buffer.from(r.content).toString('hex') })),
-        local.records.map((r) => ({ ...r, content: Buffer.from(r.content).toString('hex') })),
+        remote.records.map((r) => ({ ...r, content: Buffer.from(r.content).toString('hex'), recordHash: Buffer.from(r.recordHash).toString('hex') })),
+        local.records.map((r) => ({ ...r, content: Buffer.from(r.content).toString('hex'), recordHash: Buffer.from(r.recordHash).toString('hex') })),
       );
     } finally {
       await pool.close();
