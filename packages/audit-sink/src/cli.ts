@@ -15,7 +15,9 @@ import { migrate } from './migrate';
 import { queryAudit, toNdjson, toTable, type QueryFilters } from './query';
 import { conflictSummary, conflictsToNdjson, conflictsToTable, listConflicts, type ConflictSummary } from './conflicts';
 import { retain } from './retain';
-import { AuditReceiver, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from './server';
+import {
+  AuditReceiver, DEFAULT_ACCEPT_FUTURE_MS, DEFAULT_ACCEPT_PAST_MS, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NEW_MONTHS, DEFAULT_PORT,
+} from './server';
 import { createPool } from './store';
 import { verify } from './verify';
 
@@ -65,6 +67,12 @@ exit codes: 0 ok, 1 verify found a broken chain, 2 usage error, 3 operation fail
   --max-concurrency N    requests processed at once, more get 503 (env DOMAIN_OTEL_AUDIT_SINK_MAX_CONCURRENCY, default 32)
   --workers N            threads that decode requests and hash rows, 0 = on the request thread
                          (env DOMAIN_OTEL_AUDIT_SINK_WORKERS, default: cores - 1, at least 1, at most 8)
+  --accept-past DURATION   records older than receive time - DURATION are refused through partial success
+                         (env DOMAIN_OTEL_AUDIT_SINK_ACCEPT_PAST, default 400d)
+  --accept-future DURATION records newer than receive time + DURATION are refused likewise
+                         (env DOMAIN_OTEL_AUDIT_SINK_ACCEPT_FUTURE, default 1d)
+  --max-new-months N     months (partitions) one request may create; a request needing more gets 503
+                         and its retries create the rest (env DOMAIN_OTEL_AUDIT_SINK_MAX_NEW_MONTHS, default 2)
   --database-url URL     connect as a member of domain_otel_audit_writer
 `,
   migrate: `usage: ${PROG} migrate [options]
@@ -205,6 +213,9 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     'retry-after': { type: 'string' },
     'max-concurrency': { type: 'string' },
     workers: { type: 'string' },
+    'accept-past': { type: 'string' },
+    'accept-future': { type: 'string' },
+    'max-new-months': { type: 'string' },
   });
   if (helpRequested('serve', v, io)) return 0;
   const env = io.env;
@@ -224,6 +235,9 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   const workers = opt('workers', 'DOMAIN_OTEL_AUDIT_SINK_WORKERS');
   const tlsCert = opt('tls-cert', 'DOMAIN_OTEL_AUDIT_SINK_TLS_CERT');
   const tlsKey = opt('tls-key', 'DOMAIN_OTEL_AUDIT_SINK_TLS_KEY');
+  const acceptPast = opt('accept-past', 'DOMAIN_OTEL_AUDIT_SINK_ACCEPT_PAST');
+  const acceptFuture = opt('accept-future', 'DOMAIN_OTEL_AUDIT_SINK_ACCEPT_FUTURE');
+  const maxNewMonths = opt('max-new-months', 'DOMAIN_OTEL_AUDIT_SINK_MAX_NEW_MONTHS');
 
   const tokenFile = opt('token-file', 'DOMAIN_OTEL_AUDIT_SINK_TOKEN_FILE');
   const tokenValue = opt('token', 'DOMAIN_OTEL_AUDIT_SINK_TOKEN');
@@ -267,6 +281,9 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     retryAfterSeconds: retryAfter ? parseIntArg(retryAfter[0], retryAfter[1], 1, 3600) : 5,
     maxConcurrentRequests: maxConc ? parseIntArg(maxConc[0], maxConc[1], 1, 100_000) : 32,
     prepareWorkers: workers ? parseIntArg(workers[0], workers[1], 0, 64) : defaultWorkers(),
+    acceptPastMs: acceptPast ? parseDuration(acceptPast[0], acceptPast[1]) : DEFAULT_ACCEPT_PAST_MS,
+    acceptFutureMs: acceptFuture ? parseDuration(acceptFuture[0], acceptFuture[1]) : DEFAULT_ACCEPT_FUTURE_MS,
+    maxNewMonthsPerRequest: maxNewMonths ? parseIntArg(maxNewMonths[0], maxNewMonths[1], 1, 1000) : DEFAULT_MAX_NEW_MONTHS,
     ...(tlsCert && tlsKey ? { tls: { certFile: tlsCert[1], keyFile: tlsKey[1] } } : {}),
     log,
   });

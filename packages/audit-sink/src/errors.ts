@@ -18,6 +18,15 @@ export class WorkerLostError extends Error {
   override name = 'WorkerLostError';
 }
 
+/**
+ * A request needs more months created than one request may create (`--max-new-months`): the
+ * months allowed were created, the request is answered 503 + Retry-After and its retry creates
+ * the next ones. Bounds how fast sender-chosen times add partitions, without losing a record.
+ */
+export class MonthBudgetError extends Error {
+  override name = 'MonthBudgetError';
+}
+
 /** A CLI usage error: printed as one line, exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';

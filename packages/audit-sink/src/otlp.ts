@@ -96,11 +96,28 @@ export interface DecodeResult {
   /** Log records of other event names: accepted and not stored. */
   ignored: number;
   total: number;
+  /** Audit records refused one by one (reported through OTLP partial success), e.g. outside the time window. */
+  refused: number;
+  /** Why the first of them was refused (one line). */
+  refusedReason?: string;
+}
+
+/** Accepted record times, relative to the receive time. */
+export interface AcceptWindow {
+  pastMs: number;
+  futureMs: number;
 }
 
 export interface DecodeOptions {
   /** Receive time (ns since epoch), used as the row time when a record carries neither time. */
   receivedUnixNano: bigint;
+  /** Refuse records whose effective time lies outside [receive − pastMs, receive + futureMs]. */
+  window?: AcceptWindow;
+}
+
+/** One audit record the sink will not store (the others of the request are): answered through partial success. */
+export class RecordRefused extends Error {
+  override name = 'RecordRefused';
 }
 
 // ---------------------------------------------------------------------------
@@ -395,7 +412,8 @@ function rawEventName(lr: Obj, format: Format): string {
 
 function walkRequest(msg: unknown, format: Format, opts: DecodeOptions): DecodeResult {
   const req = asObject(msg, 'request') ?? {};
-  const result: DecodeResult = { audit: [], ignored: 0, total: 0 };
+  const result: DecodeResult = { audit: [], ignored: 0, total: 0, refused: 0 };
+  const window = opts.window && windowBounds(opts.window, opts.receivedUnixNano);
   const resourceLogs = asArray(get(req, 'resourceLogs', 'resource_logs', format), 'resourceLogs');
   for (let r = 0; r < resourceLogs.length; r++) {
     const rpath = `resourceLogs[${r}]`;
@@ -422,7 +440,15 @@ function walkRequest(msg: unknown, format: Format, opts: DecodeOptions): DecodeR
         // Shared by every record of the resource / scope: serialised canonically once.
         resource ??= shareCanonical(plainResource(rl, format, `${rpath}.resource`));
         scope ??= shareCanonical(plainScope(sl, format, `${spath}.scope`));
-        result.audit.push(toAuditRecord(lr, eventName, resource, scope, format, lpath, opts));
+        try {
+          const record = toAuditRecord(lr, eventName, resource, scope, format, lpath, opts);
+          if (window) checkWindow(record.timeUnixNano, window);
+          result.audit.push(record);
+        } catch (err) {
+          if (!(err instanceof RecordRefused)) throw err;
+          result.refused++;
+          result.refusedReason ??= err.message;
+        }
       }
     }
   }
@@ -527,6 +553,42 @@ function effectiveTime(time: string, observed: string, received: bigint): string
     if (n > 0n && n <= MAX_INT64) return t;
   }
   return received.toString();
+}
+
+interface WindowBounds {
+  lo: bigint;
+  hi: bigint;
+  label: string;
+}
+
+function windowBounds(w: AcceptWindow, received: bigint): WindowBounds {
+  const lo = received - BigInt(w.pastMs) * 1_000_000n;
+  const hi = received + BigInt(w.futureMs) * 1_000_000n;
+  return { lo, hi, label: `${nsToIso(lo)} .. ${nsToIso(hi)} (receive time - ${durationText(w.pastMs)}, + ${durationText(w.futureMs)})` };
+}
+
+/**
+ * A sender-chosen time far from now would create a month of partitions for one record: refused,
+ * naming the time and the window, while the request's other records are stored.
+ */
+function checkWindow(timeUnixNano: string, w: WindowBounds): void {
+  const t = BigInt(timeUnixNano);
+  if (t < w.lo || t > w.hi) throw new RecordRefused(`log record time ${nsToIso(t)} is outside the accepted window ${w.label}`);
+}
+
+/** ISO-8601 UTC with nanoseconds. */
+function nsToIso(ns: bigint): string {
+  const ms = ns / 1_000_000n - (ns < 0n && ns % 1_000_000n !== 0n ? 1n : 0n);
+  const frac = ((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n;
+  return new Date(Number(ms)).toISOString().slice(0, 19) + '.' + frac.toString().padStart(9, '0') + 'Z';
+}
+
+/** 400d, 36h, 90m, 30s, 500ms: the largest unit that divides the duration. */
+function durationText(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }
 
 const SEVERITY_NAMES = [

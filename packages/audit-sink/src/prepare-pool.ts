@@ -7,7 +7,7 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WorkerLostError } from './errors';
-import { PayloadError, type Format } from './otlp';
+import { PayloadError, type AcceptWindow, type Format } from './otlp';
 import type { PreparedRequest } from './prepare';
 import type { PrepareReply, PrepareTask } from './prepare-worker';
 
@@ -68,6 +68,8 @@ function toPrepared(r: Extract<PrepareReply, { ok: true }>): PreparedRequest {
   return {
     total: r.total,
     ignored: r.ignored,
+    refused: r.refused,
+    ...(r.refusedReason !== undefined ? { refusedReason: r.refusedReason } : {}),
     records: r.uids.map((uid, i) => ({
       uid,
       tenantId: r.tenants[i]!,
@@ -92,11 +94,11 @@ export class PreparePool {
   }
 
   /** Decode and prepare one request on the least busy worker. Rejects with PayloadError for a bad payload. */
-  run(body: Uint8Array, format: Format, receivedAt: Date): Promise<PreparedRequest> {
+  run(body: Uint8Array, format: Format, receivedAt: Date, window?: AcceptWindow): Promise<PreparedRequest> {
     let slot = this.slots[0]!;
     for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
     const id = this.nextId++;
-    const task: PrepareTask = { id, body, format, receivedAtMs: receivedAt.getTime() };
+    const task: PrepareTask = { id, body, format, receivedAtMs: receivedAt.getTime(), ...(window ? { window } : {}) };
     return new Promise<PreparedRequest>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       slot.worker.postMessage(task);

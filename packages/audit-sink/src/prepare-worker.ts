@@ -3,7 +3,7 @@
  * Hashes travel back in one transferred buffer, 64 bytes per record (content hash, record hash).
  */
 import { parentPort } from 'node:worker_threads';
-import { PayloadError, type Format } from './otlp';
+import { PayloadError, type AcceptWindow, type Format } from './otlp';
 import { prepareRequest } from './prepare';
 
 export interface PrepareTask {
@@ -11,6 +11,7 @@ export interface PrepareTask {
   body: Uint8Array;
   format: Format;
   receivedAtMs: number;
+  window?: AcceptWindow;
 }
 
 export type PrepareReply =
@@ -19,6 +20,8 @@ export type PrepareReply =
       ok: true;
       total: number;
       ignored: number;
+      refused: number;
+      refusedReason?: string;
       uids: string[];
       tenants: (string | null)[];
       times: string[];
@@ -30,7 +33,7 @@ export type PrepareReply =
 parentPort?.on('message', (task: PrepareTask) => {
   let reply: PrepareReply;
   try {
-    const r = prepareRequest(task.body, task.format, new Date(task.receivedAtMs));
+    const r = prepareRequest(task.body, task.format, new Date(task.receivedAtMs), task.window);
     const contents = new Uint8Array(64 * r.records.length);
     r.records.forEach((p, i) => {
       contents.set(p.content, 64 * i);
@@ -41,6 +44,8 @@ parentPort?.on('message', (task: PrepareTask) => {
       ok: true,
       total: r.total,
       ignored: r.ignored,
+      refused: r.refused,
+      ...(r.refusedReason !== undefined ? { refusedReason: r.refusedReason } : {}),
       uids: r.records.map((p) => p.uid),
       tenants: r.records.map((p) => p.tenantId),
       times: r.records.map((p) => p.timeUnixNano),

@@ -6,7 +6,7 @@
 import { RawJson, canonicalJson, sha256 } from './canonical';
 import { contentHash, type RowContent } from './chain';
 import { copyBytea, copyField, nsToTimestamptz } from './copy-rows';
-import { decodeExportLogsRequest, type AuditRecord, type Format } from './otlp';
+import { decodeExportLogsRequest, type AcceptWindow, type AuditRecord, type Format } from './otlp';
 
 export interface PreparedRecord {
   uid: string;
@@ -30,6 +30,9 @@ export interface PreparedRequest {
   total: number;
   /** Log records of other event names: accepted and not stored. */
   ignored: number;
+  /** Audit records refused one by one (partial success), and why the first was. */
+  refused: number;
+  refusedReason?: string;
 }
 
 export function prepareRecords(records: readonly AuditRecord[], receivedAt: Date): PreparedRecord[] {
@@ -46,9 +49,18 @@ export function prepareRecords(records: readonly AuditRecord[], receivedAt: Date
 }
 
 /** Decode an OTLP request and prepare its audit records (throws PayloadError for a bad payload). */
-export function prepareRequest(body: Uint8Array, format: Format, receivedAt: Date): PreparedRequest {
-  const decoded = decodeExportLogsRequest(body, format, { receivedUnixNano: BigInt(receivedAt.getTime()) * 1_000_000n });
-  return { records: prepareRecords(decoded.audit, receivedAt), total: decoded.total, ignored: decoded.ignored };
+export function prepareRequest(body: Uint8Array, format: Format, receivedAt: Date, window?: AcceptWindow): PreparedRequest {
+  const decoded = decodeExportLogsRequest(body, format, {
+    receivedUnixNano: BigInt(receivedAt.getTime()) * 1_000_000n,
+    ...(window ? { window } : {}),
+  });
+  return {
+    records: prepareRecords(decoded.audit, receivedAt),
+    total: decoded.total,
+    ignored: decoded.ignored,
+    refused: decoded.refused,
+    ...(decoded.refusedReason !== undefined ? { refusedReason: decoded.refusedReason } : {}),
+  };
 }
 
 /** The hashed content of a row (see chain.ts). */

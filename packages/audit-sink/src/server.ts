@@ -4,14 +4,16 @@
  * Status codes, and why:
  *   200  every audit record of the request is committed (or was already stored); body is an
  *        ExportLogsServiceResponse in the request's encoding (partial success for records in
- *        a retired month)
+ *        a retired month, outside the accepted time window or beyond the per-record limits,
+ *        and for replays reusing a stored uid for other content)
  *   400  the body cannot be decoded (bad protobuf/JSON/gzip, invalid field); one-line reason
  *   401  missing or wrong bearer token
  *   404/405  other paths / methods
  *   413  body above the limit, compressed or decompressed
  *   415  content type or content encoding not supported
- *   503  Postgres unavailable, slow or out of connections, too many requests in flight, or the
- *        worker thread decoding the request died; always with Retry-After (OTLP senders retry 429/502/503/504 and drop on anything else)
+ *   503  Postgres unavailable, slow or out of connections, too many requests in flight, the
+ *        worker thread decoding the request died, or the request needs more new months than
+ *        one request may create (the retry creates the next ones); always with Retry-After (OTLP senders retry 429/502/503/504 and drop on anything else)
  *   500  only for a bug in the sink itself
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -24,6 +26,7 @@ import type { Pool } from 'pg';
 import {
   PayloadError,
   assertExactInt64Decoding,
+  type AcceptWindow,
   encodeExportLogsResponse,
   encodeRpcStatus,
   type Format,
@@ -31,11 +34,20 @@ import {
 import { AuditStore } from './store';
 import { prepareRequest, type PreparedRequest } from './prepare';
 import { PreparePool } from './prepare-pool';
-import { UnavailableError, WorkerLostError, errorLine } from './errors';
+import { MonthBudgetError, UnavailableError, WorkerLostError, errorLine } from './errors';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 4320;
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * Records are accepted from receive time − 400 days to receive time + 1 day. The past reaches
+ * beyond a year of backlog (a collector queue or an app spool kept through a long outage); the
+ * future allows clock skew only.
+ */
+export const DEFAULT_ACCEPT_PAST_MS = 400 * 86_400_000;
+export const DEFAULT_ACCEPT_FUTURE_MS = 86_400_000;
+/** A backlog crossing a month boundary needs one or two; more come with the sender's retries. */
+export const DEFAULT_MAX_NEW_MONTHS = 2;
 
 export interface ReceiverOptions {
   pool: Pool;
@@ -55,6 +67,16 @@ export interface ReceiverOptions {
   tls?: { certFile: string; keyFile: string };
   /** Worker threads that decode requests and prepare rows (default 0: on the request thread). */
   prepareWorkers?: number;
+  /**
+   * Records whose time is more than this before the receive time are refused (partial success);
+   * default DEFAULT_ACCEPT_PAST_MS. Together with acceptFutureMs this bounds the months a sender
+   * can make the sink create.
+   */
+  acceptPastMs?: number;
+  /** Same for records after the receive time (default DEFAULT_ACCEPT_FUTURE_MS). */
+  acceptFutureMs?: number;
+  /** Months one request may create; more: 503 + Retry-After once they are created (default 2). */
+  maxNewMonthsPerRequest?: number;
   /** One-line log sink (default: stderr). */
   log?: (line: string) => void;
 }
@@ -99,6 +121,7 @@ export class AuditReceiver {
   private readonly maxConcurrent: number;
   private readonly log: (line: string) => void;
   private readonly workers: PreparePool | null;
+  private readonly window: AcceptWindow;
   private inflight = 0;
   private readonly idleWaiters: Array<() => void> = [];
 
@@ -106,7 +129,8 @@ export class AuditReceiver {
     assertExactInt64Decoding();
     const tokens = [...(opts.token !== null ? [opts.token] : []), ...(opts.tokens ?? [])];
     this.tokenDigests = opts.token === null && !opts.tokens ? null : this.digests(tokens);
-    this.store = new AuditStore(opts.pool);
+    this.store = new AuditStore(opts.pool, { maxNewMonthsPerBatch: opts.maxNewMonthsPerRequest ?? DEFAULT_MAX_NEW_MONTHS });
+    this.window = { pastMs: opts.acceptPastMs ?? DEFAULT_ACCEPT_PAST_MS, futureMs: opts.acceptFutureMs ?? DEFAULT_ACCEPT_FUTURE_MS };
     this.maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.retryAfter = String(opts.retryAfterSeconds ?? 5);
     this.maxConcurrent = opts.maxConcurrentRequests ?? 32;
@@ -251,7 +275,9 @@ export class AuditReceiver {
     const receivedAt = new Date();
     let decoded: PreparedRequest;
     try {
-      decoded = this.workers ? await this.workers.run(body, format, receivedAt) : prepareRequest(body, format, receivedAt);
+      decoded = this.workers
+        ? await this.workers.run(body, format, receivedAt, this.window)
+        : prepareRequest(body, format, receivedAt, this.window);
     } catch (err) {
       if (err instanceof PayloadError) return this.reject(req, res, 400, format, err.message);
       if (err instanceof RangeError) return this.reject(req, res, 400, format, `invalid payload: ${errorLine(err)}`); // e.g. stack exhausted by nesting
@@ -272,6 +298,11 @@ export class AuditReceiver {
         res.setHeader('Retry-After', this.retryAfter);
         return this.reject(req, res, 503, format, 'audit store unavailable, retry later');
       }
+      if (err instanceof MonthBudgetError) {
+        this.log(`audit-sink: 503 (${decoded.records.length} audit records not stored yet): ${err.message}`);
+        res.setHeader('Retry-After', this.retryAfter);
+        return this.reject(req, res, 503, format, err.message);
+      }
       this.log(`audit-sink: 500 storing ${decoded.records.length} audit records: ${errorLine(err)}`);
       return this.reject(req, res, 500, format, 'internal error while storing audit records');
     }
@@ -280,7 +311,7 @@ export class AuditReceiver {
     this.stats.ignored += decoded.ignored;
     this.stats.stored += inserted.inserted;
     this.stats.duplicates += inserted.duplicates;
-    this.stats.rejected += inserted.rejected;
+    this.stats.rejected += inserted.rejected + decoded.refused;
     this.stats.conflicts += inserted.conflicts;
     if (inserted.conflict) {
       const c = inserted.conflict;
@@ -288,8 +319,12 @@ export class AuditReceiver {
         `(stored sha256 ${c.storedHash.toString('hex').slice(0, 16)}…${c.chain ? ` in ${c.chain}` : ''}, sent ${Buffer.from(c.recordHash).toString('hex').slice(0, 16)}…); ` +
         `kept in domain_otel_audit.uid_conflicts (${this.stats.conflicts} since start)`);
     }
-    const partial = inserted.rejected > 0
-      ? { rejectedLogRecords: inserted.rejected, errorMessage: inserted.rejectedReason ?? 'rejected' }
+    const reasons = [
+      ...(decoded.refused > 0 ? [`${decoded.refused} log record(s) refused (first: ${decoded.refusedReason ?? 'refused'})`] : []),
+      ...(inserted.rejected > 0 ? [inserted.rejectedReason ?? 'rejected'] : []),
+    ];
+    const partial = reasons.length > 0
+      ? { rejectedLogRecords: decoded.refused + inserted.rejected, errorMessage: reasons.join('; ') }
       : undefined;
     this.count(200);
     res.writeHead(200, { 'Content-Type': contentTypeOf(format) });

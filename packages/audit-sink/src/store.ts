@@ -19,8 +19,8 @@ import type { AuditRecord } from './otlp';
 import { chainIds, chainLockKey, genesisHash, monthOfUnixNano, rowHash } from './chain';
 import { copyBytea, copyRows } from './copy-rows';
 import { prepareRecords, type PreparedRecord } from './prepare';
-import { UnavailableError, isUnavailable, sqlState, errorLine } from './errors';
-import { SegmentDirectory, type Segment } from './segments';
+import { MonthBudgetError, UnavailableError, isUnavailable, sqlState, errorLine } from './errors';
+import { SegmentDirectory, type MonthBudget, type Segment } from './segments';
 import { SCHEMA, quoteIdent } from './sql-text';
 import { registerUids, type Conflict, type Placed } from './uid-registry';
 
@@ -96,10 +96,21 @@ export async function withClient<T>(pool: Pool, fn: (client: PoolClient) => Prom
   }
 }
 
+export interface StoreOptions {
+  /**
+   * Months (partitions) one batch may create; a batch needing more gets MonthBudgetError after
+   * creating that many (default: no limit).
+   */
+  maxNewMonthsPerBatch?: number;
+}
+
 export class AuditStore {
   private readonly segments: SegmentDirectory;
 
-  constructor(readonly pool: Pool) {
+  constructor(
+    readonly pool: Pool,
+    private readonly opts: StoreOptions = {},
+  ) {
     this.segments = new SegmentDirectory(pool);
   }
 
@@ -146,9 +157,12 @@ export class AuditStore {
       group.records.push(r);
     }
     const bySegment = new Map<string, { segment: Segment; records: PreparedRecord[] }>();
+    const limit = this.opts.maxNewMonthsPerBatch;
+    const budget: MonthBudget | undefined = limit === undefined ? undefined : { limit, remaining: limit, missing: [] };
     try {
       for (const { month, tenantId, records: list } of byKey.values()) {
-        const placed = await this.segments.place(month, tenantId);
+        const placed = await this.segments.place(month, tenantId, budget);
+        if (placed === undefined) continue; // a month beyond the budget: see below
         if ('retired' in placed) {
           result.rejected += list.length;
           retired.push(placed.retired);
@@ -161,6 +175,13 @@ export class AuditStore {
     } catch (err) {
       if (isUnavailable(err)) throw new UnavailableError(`postgres unavailable: ${errorLine(err)}`, err);
       throw err;
+    }
+    if (budget && budget.missing.length > 0) {
+      const missing = new Set(budget.missing);
+      throw new MonthBudgetError(
+        `request needs ${missing.size} more new month(s); at most ${budget.limit} are created per request (--max-new-months), ` +
+          `the others on the sender's retry (${[...missing].sort().slice(0, 5).join(', ')}${missing.size > 5 ? ', …' : ''})`,
+      );
     }
     if (retired.length > 0) result.rejectedReason = `${result.rejected} record(s) fall in retired audit chain ${retired.join(', ')}`;
     const placedUids = new Set([...bySegment.values()].flatMap((g) => g.records.map((r) => r.uid)));

@@ -191,6 +191,9 @@ describe('domain-otel-audit CLI: migrate and serve as real commands', function (
       [['--token', 't', '--tls-cert', '/nonexistent.pem'], {}, 'domain-otel-audit: serve: TLS needs both --tls-cert and --tls-key\n'],
       [['--token', 't', '--no-auth'], {}, 'domain-otel-audit: serve: --no-auth conflicts with a configured token; use one or the other\n'],
       [['--token', 't'], { DOMAIN_OTEL_AUDIT_SINK_WORKERS: 'many' }, 'domain-otel-audit: DOMAIN_OTEL_AUDIT_SINK_WORKERS "many": expected an integer from 0 to 64\n'],
+      [['--token', 't'], { DOMAIN_OTEL_AUDIT_SINK_ACCEPT_PAST: 'forever' }, 'domain-otel-audit: DOMAIN_OTEL_AUDIT_SINK_ACCEPT_PAST "forever": expected a positive duration such as 90s, 30m, 24h, 7d or 2w\n'],
+      [['--token', 't', '--max-new-months', '0'], {}, 'domain-otel-audit: --max-new-months "0": expected an integer from 1 to 1000\n'],
+      [['--token', 'two words'], {}, 'domain-otel-audit: --token: expected a token without spaces\n'],
     ];
     for (const [args, env, expected] of cases) {
       const r = await run(args, env);

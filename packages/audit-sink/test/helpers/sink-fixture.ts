@@ -61,6 +61,11 @@ async function setUp(
     port: 0,
     retryAfterSeconds: 1,
     log: (l) => logs.push(l),
+    // The suites store records of fixed past dates (2020–2025): accept any time and any number
+    // of months per request unless a test asks for the defaults (time-window.test.ts does).
+    acceptPastMs: 200 * 365 * 86_400_000,
+    acceptFutureMs: 200 * 365 * 86_400_000,
+    maxNewMonthsPerRequest: 1000,
     ...opts.receiver,
   });
   await receiver.listen();
