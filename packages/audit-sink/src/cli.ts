@@ -16,7 +16,8 @@ import { queryAudit, toNdjson, toTable, type QueryFilters } from './query';
 import { conflictSummary, conflictsToNdjson, conflictsToTable, listConflicts, type ConflictSummary } from './conflicts';
 import { retain } from './retain';
 import {
-  AuditReceiver, DEFAULT_ACCEPT_FUTURE_MS, DEFAULT_ACCEPT_PAST_MS, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_NEW_MONTHS, DEFAULT_PORT,
+  AuditReceiver, DEFAULT_ACCEPT_FUTURE_MS, DEFAULT_ACCEPT_PAST_MS, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_INFLIGHT_BYTES, DEFAULT_MAX_NEW_MONTHS,
+  DEFAULT_PORT,
 } from './server';
 import { createPool } from './store';
 import { verify } from './verify';
@@ -61,6 +62,10 @@ exit codes: 0 ok, 1 verify found a broken chain, 2 usage error, 3 operation fail
   --tls-cert PATH        serve HTTPS with this certificate (env DOMAIN_OTEL_AUDIT_SINK_TLS_CERT)
   --tls-key PATH         and this private key (env DOMAIN_OTEL_AUDIT_SINK_TLS_KEY)
   --max-body SIZE        body limit, compressed and decompressed (env DOMAIN_OTEL_AUDIT_SINK_MAX_BODY, default 16MiB)
+  --max-json-body SIZE   the same for OTLP/JSON, whose parsed form costs more (env DOMAIN_OTEL_AUDIT_SINK_MAX_JSON_BODY,
+                         default 4MiB, at most --max-body)
+  --max-inflight SIZE    memory the requests in flight may hold together (bodies, then rows); beyond it 503
+                         (env DOMAIN_OTEL_AUDIT_SINK_MAX_INFLIGHT, default 256MiB)
   --pool-size N          Postgres connections (env DOMAIN_OTEL_AUDIT_SINK_POOL_SIZE, default 10)
   --db-timeout DURATION  statement/lock/connect timeout (env DOMAIN_OTEL_AUDIT_SINK_DB_TIMEOUT, default 10s)
   --retry-after SECONDS  Retry-After sent with 503 (env DOMAIN_OTEL_AUDIT_SINK_RETRY_AFTER, default 5)
@@ -216,6 +221,8 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     'accept-past': { type: 'string' },
     'accept-future': { type: 'string' },
     'max-new-months': { type: 'string' },
+    'max-json-body': { type: 'string' },
+    'max-inflight': { type: 'string' },
   });
   if (helpRequested('serve', v, io)) return 0;
   const env = io.env;
@@ -238,6 +245,8 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   const acceptPast = opt('accept-past', 'DOMAIN_OTEL_AUDIT_SINK_ACCEPT_PAST');
   const acceptFuture = opt('accept-future', 'DOMAIN_OTEL_AUDIT_SINK_ACCEPT_FUTURE');
   const maxNewMonths = opt('max-new-months', 'DOMAIN_OTEL_AUDIT_SINK_MAX_NEW_MONTHS');
+  const maxJsonBody = opt('max-json-body', 'DOMAIN_OTEL_AUDIT_SINK_MAX_JSON_BODY');
+  const maxInflight = opt('max-inflight', 'DOMAIN_OTEL_AUDIT_SINK_MAX_INFLIGHT');
 
   const tokenFile = opt('token-file', 'DOMAIN_OTEL_AUDIT_SINK_TOKEN_FILE');
   const tokenValue = opt('token', 'DOMAIN_OTEL_AUDIT_SINK_TOKEN');
@@ -278,6 +287,8 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     host: host ? parseNonEmpty(host[0], host[1]) : DEFAULT_HOST,
     port: port ? parsePort(port[0], port[1]) : DEFAULT_PORT,
     maxBodyBytes: maxBody ? parseBytes(maxBody[0], maxBody[1]) : DEFAULT_MAX_BODY_BYTES,
+    ...(maxJsonBody ? { maxJsonBodyBytes: parseBytes(maxJsonBody[0], maxJsonBody[1]) } : {}),
+    maxInflightBytes: maxInflight ? parseBytes(maxInflight[0], maxInflight[1]) : DEFAULT_MAX_INFLIGHT_BYTES,
     retryAfterSeconds: retryAfter ? parseIntArg(retryAfter[0], retryAfter[1], 1, 3600) : 5,
     maxConcurrentRequests: maxConc ? parseIntArg(maxConc[0], maxConc[1], 1, 100_000) : 32,
     prepareWorkers: workers ? parseIntArg(workers[0], workers[1], 0, 64) : defaultWorkers(),

@@ -1,10 +1,11 @@
-export { AuditReceiver, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_BODY_BYTES, DEFAULT_ACCEPT_PAST_MS, DEFAULT_ACCEPT_FUTURE_MS, DEFAULT_MAX_NEW_MONTHS } from './server';
+export { AuditReceiver, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_BODY_BYTES, DEFAULT_ACCEPT_PAST_MS, DEFAULT_ACCEPT_FUTURE_MS, DEFAULT_MAX_NEW_MONTHS, DEFAULT_MAX_INFLIGHT_BYTES } from './server';
 export type { ReceiverOptions, ReceiverStats } from './server';
 export { AuditStore, createPool, SCHEMA } from './store';
 export type { InsertResult, PoolOptions, StoreOptions } from './store';
 export { migrate, WRITER_ROLE, READER_ROLE } from './migrate';
 export type { MigrateOptions, MigrateResult } from './migrate';
-export { decodeExportLogsRequest, encodeExportLogsResponse, PayloadError } from './otlp';
+export { decodeExportLogsRequest, encodeExportLogsResponse, PayloadError, RecordRefused, RequestTooLarge } from './otlp';
+export * as limits from './limits';
 export type { AcceptWindow, AuditRecord, DecodeResult, Format, PlainRecord } from './otlp';
 export { canonicalJson } from './canonical';
 export type { PlainValue } from './canonical';

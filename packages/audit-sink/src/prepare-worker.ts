@@ -3,15 +3,15 @@
  * Hashes travel back in one transferred buffer, 64 bytes per record (content hash, record hash).
  */
 import { parentPort } from 'node:worker_threads';
-import { PayloadError, type AcceptWindow, type Format } from './otlp';
-import { prepareRequest } from './prepare';
+import { PayloadError, RequestTooLarge, type Format } from './otlp';
+import { prepareRequest, type PrepareLimits } from './prepare';
 
 export interface PrepareTask {
   id: number;
   body: Uint8Array;
   format: Format;
   receivedAtMs: number;
-  window?: AcceptWindow;
+  limits: PrepareLimits;
 }
 
 export type PrepareReply =
@@ -28,12 +28,12 @@ export type PrepareReply =
       lines: string[];
       contents: ArrayBuffer;
     }
-  | { id: number; ok: false; kind: 'payload' | 'range' | 'bug'; message: string };
+  | { id: number; ok: false; kind: 'payload' | 'too_large' | 'range' | 'bug'; message: string };
 
 parentPort?.on('message', (task: PrepareTask) => {
   let reply: PrepareReply;
   try {
-    const r = prepareRequest(task.body, task.format, new Date(task.receivedAtMs), task.window);
+    const r = prepareRequest(task.body, task.format, new Date(task.receivedAtMs), task.limits);
     const contents = new Uint8Array(64 * r.records.length);
     r.records.forEach((p, i) => {
       contents.set(p.content, 64 * i);
@@ -55,7 +55,7 @@ parentPort?.on('message', (task: PrepareTask) => {
     parentPort!.postMessage(reply, [contents.buffer]);
     return;
   } catch (err) {
-    const kind = err instanceof PayloadError ? 'payload' : err instanceof RangeError ? 'range' : 'bug';
+    const kind = err instanceof PayloadError ? 'payload' : err instanceof RequestTooLarge ? 'too_large' : err instanceof RangeError ? 'range' : 'bug';
     reply = { id: task.id, ok: false, kind, message: err instanceof Error ? err.message : String(err) };
   }
   parentPort!.postMessage(reply);

@@ -6,7 +6,8 @@
 import { RawJson, canonicalJson, sha256 } from './canonical';
 import { contentHash, type RowContent } from './chain';
 import { copyBytea, copyField, nsToTimestamptz } from './copy-rows';
-import { decodeExportLogsRequest, type AcceptWindow, type AuditRecord, type Format } from './otlp';
+import { RequestTooLarge } from './limits';
+import { streamExportLogsRequest, type AcceptWindow, type AuditRecord, type Format } from './otlp';
 
 export interface PreparedRecord {
   uid: string;
@@ -36,30 +37,63 @@ export interface PreparedRequest {
 }
 
 export function prepareRecords(records: readonly AuditRecord[], receivedAt: Date): PreparedRecord[] {
+  const prepare = recordPreparer(receivedAt);
+  return records.map(prepare);
+}
+
+function recordPreparer(receivedAt: Date): (r: AuditRecord) => PreparedRecord {
   const receivedIso = receivedAt.toISOString();
   const received = copyField(receivedIso);
-  return records.map((r) => {
+  return (r) => {
     const json = canonicalJson(r.record);
     const content = contentHash(rowContent(r, receivedIso, new RawJson(json)));
     return {
       uid: r.uid, tenantId: r.tenantId, timeUnixNano: r.timeUnixNano, content, recordHash: sha256(json),
       line: copyLineHead(r, received, json, content),
     };
-  });
+  };
 }
 
-/** Decode an OTLP request and prepare its audit records (throws PayloadError for a bad payload). */
-export function prepareRequest(body: Uint8Array, format: Format, receivedAt: Date, window?: AcceptWindow): PreparedRequest {
-  const decoded = decodeExportLogsRequest(body, format, {
-    receivedUnixNano: BigInt(receivedAt.getTime()) * 1_000_000n,
-    ...(window ? { window } : {}),
-  });
+export interface PrepareLimits {
+  /** Records outside this window around the receive time are refused (partial success). */
+  window?: AcceptWindow;
+  /**
+   * Row text one request may prepare (characters of COPY lines): every record repeats its
+   * resource and scope, so a small body can expand; beyond this the request is RequestTooLarge.
+   */
+  maxRowChars?: number;
+}
+
+/**
+ * Decode an OTLP request and prepare its audit records, each as soon as it is decoded (so the
+ * decoded form of one record at a time is alive). Throws PayloadError (400) or RequestTooLarge (413).
+ */
+export function prepareRequest(body: Uint8Array, format: Format, receivedAt: Date, limits: PrepareLimits = {}): PreparedRequest {
+  const prepare = recordPreparer(receivedAt);
+  const records: PreparedRecord[] = [];
+  let chars = 0;
+  const counts = streamExportLogsRequest(
+    body,
+    format,
+    { receivedUnixNano: BigInt(receivedAt.getTime()) * 1_000_000n, ...(limits.window ? { window: limits.window } : {}) },
+    (r) => {
+      const p = prepare(r);
+      chars += p.line.length;
+      if (limits.maxRowChars !== undefined && chars > limits.maxRowChars) {
+        throw new RequestTooLarge(
+          `the request's ${records.length + 1}+ audit records expand to more than ${limits.maxRowChars} characters of rows ` +
+            '(each row repeats its resource and scope); send smaller batches',
+        );
+      }
+      records.push(p);
+    },
+  );
   return {
-    records: prepareRecords(decoded.audit, receivedAt),
-    total: decoded.total,
-    ignored: decoded.ignored,
-    refused: decoded.refused,
-    ...(decoded.refusedReason !== undefined ? { refusedReason: decoded.refusedReason } : {}),
+    records,
+    total: counts.total,
+    ignored: counts.ignored,
+    refused: counts.refused,
+    ...(counts.refusedReason !== undefined ? { refusedReason: counts.refusedReason } : {}),
   };
 }
 

@@ -9,7 +9,8 @@
  *   400  the body cannot be decoded (bad protobuf/JSON/gzip, invalid field); one-line reason
  *   401  missing or wrong bearer token
  *   404/405  other paths / methods
- *   413  body above the limit, compressed or decompressed
+ *   413  body above the limit (lower for JSON), compressed or decompressed, or a request whose
+ *        structure is beyond the request limits (limits.ts: records, JSON objects, row text)
  *   415  content type or content encoding not supported
  *   503  Postgres unavailable, slow or out of connections, too many requests in flight, the
  *        worker thread decoding the request died, or the request needs more new months than
@@ -26,13 +27,13 @@ import type { Pool } from 'pg';
 import {
   PayloadError,
   assertExactInt64Decoding,
-  type AcceptWindow,
   encodeExportLogsResponse,
   encodeRpcStatus,
   type Format,
 } from './otlp';
 import { AuditStore } from './store';
-import { prepareRequest, type PreparedRequest } from './prepare';
+import { prepareRequest, type PrepareLimits, type PreparedRequest } from './prepare';
+import { DEFAULT_MAX_JSON_BODY_BYTES, ROW_BYTES_PER_BODY_BYTE, RequestTooLarge } from './limits';
 import { PreparePool } from './prepare-pool';
 import { MonthBudgetError, UnavailableError, WorkerLostError, errorLine } from './errors';
 
@@ -48,6 +49,7 @@ export const DEFAULT_ACCEPT_PAST_MS = 400 * 86_400_000;
 export const DEFAULT_ACCEPT_FUTURE_MS = 86_400_000;
 /** A backlog crossing a month boundary needs one or two; more come with the sender's retries. */
 export const DEFAULT_MAX_NEW_MONTHS = 2;
+export const DEFAULT_MAX_INFLIGHT_BYTES = 256 * 1024 * 1024;
 
 export interface ReceiverOptions {
   pool: Pool;
@@ -60,6 +62,11 @@ export interface ReceiverOptions {
   port?: number;
   /** Limit for the body, applied both to the bytes received and to the decompressed bytes. */
   maxBodyBytes?: number;
+  /**
+   * The same limit for OTLP/JSON bodies, lower because parsed JSON costs several times its size
+   * (default 4 MiB, at most maxBodyBytes).
+   */
+  maxJsonBodyBytes?: number;
   /** Seconds announced in Retry-After on 503 (default 5). */
   retryAfterSeconds?: number;
   /** Requests processed at once; more get 503 (default 32). Bounds memory: each may hold maxBodyBytes. */
@@ -77,6 +84,12 @@ export interface ReceiverOptions {
   acceptFutureMs?: number;
   /** Months one request may create; more: 503 + Retry-After once they are created (default 2). */
   maxNewMonthsPerRequest?: number;
+  /**
+   * Memory the requests in flight may hold together: their decompressed bodies while read and
+   * decoded, then their prepared rows until COMMIT. A request that would go beyond it gets 503 +
+   * Retry-After (one request alone always proceeds; the request limits bound it). Default 256 MiB.
+   */
+  maxInflightBytes?: number;
   /** One-line log sink (default: stderr). */
   log?: (line: string) => void;
 }
@@ -117,12 +130,16 @@ export class AuditReceiver {
   private readonly store: AuditStore;
   private tokenDigests: Buffer[] | null;
   private readonly maxBody: number;
+  private readonly maxJsonBody: number;
+  private readonly limits: PrepareLimits;
   private readonly retryAfter: string;
   private readonly maxConcurrent: number;
   private readonly log: (line: string) => void;
   private readonly workers: PreparePool | null;
-  private readonly window: AcceptWindow;
   private inflight = 0;
+  /** Bytes held by the requests in flight (bodies, then rows) against maxInflightBytes. */
+  private inflightBytes = 0;
+  private readonly maxInflightBytes: number;
   private readonly idleWaiters: Array<() => void> = [];
 
   constructor(private readonly opts: ReceiverOptions) {
@@ -130,10 +147,15 @@ export class AuditReceiver {
     const tokens = [...(opts.token !== null ? [opts.token] : []), ...(opts.tokens ?? [])];
     this.tokenDigests = opts.token === null && !opts.tokens ? null : this.digests(tokens);
     this.store = new AuditStore(opts.pool, { maxNewMonthsPerBatch: opts.maxNewMonthsPerRequest ?? DEFAULT_MAX_NEW_MONTHS });
-    this.window = { pastMs: opts.acceptPastMs ?? DEFAULT_ACCEPT_PAST_MS, futureMs: opts.acceptFutureMs ?? DEFAULT_ACCEPT_FUTURE_MS };
     this.maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.maxJsonBody = Math.min(opts.maxJsonBodyBytes ?? DEFAULT_MAX_JSON_BODY_BYTES, this.maxBody);
+    this.limits = {
+      window: { pastMs: opts.acceptPastMs ?? DEFAULT_ACCEPT_PAST_MS, futureMs: opts.acceptFutureMs ?? DEFAULT_ACCEPT_FUTURE_MS },
+      maxRowChars: ROW_BYTES_PER_BODY_BYTE * this.maxBody,
+    };
     this.retryAfter = String(opts.retryAfterSeconds ?? 5);
     this.maxConcurrent = opts.maxConcurrentRequests ?? 32;
+    this.maxInflightBytes = opts.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES;
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
     this.workers = (opts.prepareWorkers ?? 0) > 0 ? new PreparePool(opts.prepareWorkers!, this.log) : null;
     const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -241,9 +263,10 @@ export class AuditReceiver {
     if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== '') {
       return this.reject(req, res, 415, format, `unsupported content encoding ${JSON.stringify(encoding)}; expected gzip or identity`);
     }
+    const limit = format === 'json' ? this.maxJsonBody : this.maxBody;
     const declared = Number(req.headers['content-length'] ?? NaN);
-    if (Number.isFinite(declared) && declared > this.maxBody) {
-      return this.reject(req, res, 413, format, `body of ${declared} bytes exceeds the limit of ${this.maxBody} bytes`);
+    if (Number.isFinite(declared) && declared > limit) {
+      return this.reject(req, res, 413, format, `body of ${declared} bytes exceeds the ${format === 'json' ? 'OTLP/JSON ' : ''}limit of ${limit} bytes`);
     }
     if (this.inflight >= this.maxConcurrent) {
       res.setHeader('Retry-After', this.retryAfter);
@@ -260,15 +283,39 @@ export class AuditReceiver {
   }
 
   private async process(req: IncomingMessage, res: ServerResponse, format: Format, gzip: boolean): Promise<void> {
-    let body: Buffer;
+    const held: Held = { bytes: 0 };
     try {
-      body = await readBody(req, this.maxBody, gzip);
+      await this.processHeld(req, res, format, gzip, held);
+    } finally {
+      this.inflightBytes -= held.bytes;
+    }
+  }
+
+  /**
+   * Takes `n` more bytes of the in-flight budget for a request. Refused when the budget would be
+   * exceeded while other requests hold some of it (a request alone may always proceed).
+   */
+  private reserve(held: Held, n: number): boolean {
+    if (this.inflightBytes + n > this.maxInflightBytes && this.inflightBytes > held.bytes) return false;
+    this.inflightBytes += n;
+    held.bytes += n;
+    return true;
+  }
+
+  private async processHeld(req: IncomingMessage, res: ServerResponse, format: Format, gzip: boolean, held: Held): Promise<void> {
+    let body: Buffer | undefined;
+    try {
+      body = await readBody(req, format === 'json' ? this.maxJsonBody : this.maxBody, gzip, format === 'json' ? 'OTLP/JSON ' : '',
+        (n) => this.reserve(held, n));
     } catch (err) {
       if (err instanceof ClientGone) {
         res.destroy();
         return;
       }
-      if (err instanceof HttpError) return this.reject(req, res, err.status, format, err.message);
+      if (err instanceof HttpError) {
+        if (err.status === 503) res.setHeader('Retry-After', this.retryAfter);
+        return this.reject(req, res, err.status, format, err.message);
+      }
       throw err;
     }
 
@@ -276,10 +323,11 @@ export class AuditReceiver {
     let decoded: PreparedRequest;
     try {
       decoded = this.workers
-        ? await this.workers.run(body, format, receivedAt, this.window)
-        : prepareRequest(body, format, receivedAt, this.window);
+        ? await this.workers.run(body, format, receivedAt, this.limits)
+        : prepareRequest(body, format, receivedAt, this.limits);
     } catch (err) {
       if (err instanceof PayloadError) return this.reject(req, res, 400, format, err.message);
+      if (err instanceof RequestTooLarge) return this.reject(req, res, 413, format, err.message);
       if (err instanceof RangeError) return this.reject(req, res, 400, format, `invalid payload: ${errorLine(err)}`); // e.g. stack exhausted by nesting
       if (err instanceof WorkerLostError) {
         this.log(`audit-sink: 503 (request not decoded, sender should retry): ${err.message}`);
@@ -287,6 +335,15 @@ export class AuditReceiver {
         return this.reject(req, res, 503, format, 'decoding worker lost, retry later');
       }
       throw err;
+    }
+    // From here on the rows are held instead of the body.
+    body = undefined;
+    const rowBytes = decoded.records.reduce((n, r) => n + r.line.length + 96, 0);
+    this.inflightBytes -= held.bytes;
+    held.bytes = 0;
+    if (!this.reserve(held, rowBytes)) {
+      res.setHeader('Retry-After', this.retryAfter);
+      return this.reject(req, res, 503, format, `requests in flight hold the sink's memory budget (${this.maxInflightBytes} bytes); retry later`);
     }
 
     let inserted;
@@ -405,7 +462,11 @@ function grpcCode(status: number): number {
  * Read the body, inflating gzip on the fly. Both the received bytes and the inflated bytes
  * are capped, so a gzip bomb is stopped after `max` bytes of output, not after inflating.
  */
-function readBody(req: IncomingMessage, max: number, gzip: boolean): Promise<Buffer> {
+interface Held {
+  bytes: number;
+}
+
+function readBody(req: IncomingMessage, max: number, gzip: boolean, kind: string, reserve: (n: number) => boolean): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let raw = 0;
@@ -434,8 +495,12 @@ function readBody(req: IncomingMessage, max: number, gzip: boolean): Promise<Buf
       size += chunk.length;
       if (size > max) {
         fail(new HttpError(413, gzip
-          ? `decompressed body exceeds the limit of ${max} bytes`
-          : `body exceeds the limit of ${max} bytes`));
+          ? `decompressed body exceeds the ${kind}limit of ${max} bytes`
+          : `body exceeds the ${kind}limit of ${max} bytes`));
+        return;
+      }
+      if (!reserve(chunk.length)) {
+        fail(new HttpError(503, 'requests in flight hold the memory budget of the sink; retry later'));
         return;
       }
       chunks.push(chunk);
@@ -444,7 +509,7 @@ function readBody(req: IncomingMessage, max: number, gzip: boolean): Promise<Buf
       if (settled) return;
       raw += chunk.length;
       if (raw > max) {
-        fail(new HttpError(413, `body exceeds the limit of ${max} bytes`));
+        fail(new HttpError(413, `body exceeds the ${kind}limit of ${max} bytes`));
         return;
       }
       if (gunzip) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { PayloadError } from '../src';
+import { RequestTooLarge } from '../src/limits';
 import { prepareRequest } from '../src/prepare';
 import { PreparePool } from '../src/prepare-pool';
 import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
@@ -70,6 +71,28 @@ describe('audit-sink worker threads: decoding and hashing off the request thread
       const after = await pool.run(body(3), 'protobuf', new Date());
       assert.equal(after.records.length, 2, 'the replacement worker serves the next request');
     } finally {
+      await pool.close();
+    }
+  });
+
+  it('a worker whose heap runs out on one request fails that request with RequestTooLarge (413, its retry would too), and the next one is served', async () => {
+    const logs: string[] = [];
+    const pool = new PreparePool(1, (l) => logs.push(l), 48);
+    const keepAlive = setInterval(() => {}, 1000); // the pool's threads are unref'd
+    try {
+      // 2,000 audit records sharing a 20 kB resource: 40 MB of row text, more than a 48 MiB heap holds twice over
+      const big = logsV1.ExportLogsServiceRequest.encode(logsV1.ExportLogsServiceRequest.fromObject({
+        resourceLogs: [{ resource: { attributes: [{ key: 'big', value: { stringValue: 'r'.repeat(20_000) } }] }, scopeLogs: [{
+          logRecords: Array.from({ length: 2000 }, (_, i) => ({ eventName: 'domain.audit.decision', attributes: [{ key: 'log.record.uid', value: { stringValue: `oom-${i}` } }] })),
+        }] }],
+      })).finish();
+      await assert.rejects(pool.run(big, 'protobuf', new Date()), (err: Error) =>
+        err instanceof RequestTooLarge && /needed more than the 48 MiB heap of a worker thread/.test(err.message));
+      assert.match(logs.join('\n'), /reaching memory limit/);
+      await new Promise((r) => setTimeout(r, 1100)); // a worker that died young is replaced after 1 s
+      assert.equal((await pool.run(body(3), 'protobuf', new Date())).records.length, 2);
+    } finally {
+      clearInterval(keepAlive);
       await pool.close();
     }
   });
