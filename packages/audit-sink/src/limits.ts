@@ -78,3 +78,8 @@ export const MEMORY_BOUND_MB = 300;
  * fault scenario 15 under load.
  */
 export const PROCESS_MEMORY_BOUND_MB = 1024;
+
+/** One line, at most 300 characters: for reasons sent back to senders. */
+export function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim().slice(0, 300);
+}

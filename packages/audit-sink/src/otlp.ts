@@ -22,7 +22,6 @@ import {
 import { canonicalJson, sha256, shareCanonical, storableString, type PlainValue } from './canonical';
 import {
   MAX_ATTRIBUTES,
-  MAX_JSON_CONTAINERS,
   MAX_LOG_RECORDS_PER_REQUEST,
   MAX_VALUE_DEPTH,
   PayloadError,
@@ -32,7 +31,13 @@ import {
   nestedTooDeep,
   tooManyAttributes,
 } from './limits';
+import { oneLine } from './limits';
+import { parseOtlpJson } from './otlp-json';
 import { checkLimits, eventNameOf, walkLogsRequest, type Holder, type Span } from './otlp-wire';
+import { checkWindow, windowBounds, type AcceptWindow } from './time-window';
+
+export { oneLine, parseOtlpJson };
+export type { AcceptWindow };
 
 // The generated module is typed as a bare protobufjs Root; describe the part we use.
 interface ProtoType {
@@ -118,12 +123,6 @@ export interface DecodeCounts {
 
 export interface DecodeResult extends DecodeCounts {
   audit: AuditRecord[];
-}
-
-/** Accepted record times, relative to the receive time. */
-export interface AcceptWindow {
-  pastMs: number;
-  futureMs: number;
 }
 
 export interface DecodeOptions {
@@ -289,88 +288,6 @@ export function assertExactInt64Decoding(): void {
   if (int64ToString(rec.timeUnixNano, 'protobuf', 'self-test') !== '9007199254740993') {
     throw new Error('protobufjs decodes 64-bit integers lossily (long.js not found); refusing to start');
   }
-}
-
-// ---------------------------------------------------------------------------
-// OTLP/JSON parsing
-
-/**
- * JSON.parse, except that integer literals beyond 2^53 keep their exact digits as strings
- * (OTLP/JSON allows int64 as numbers; the upstream JS exporter writes them that way), and that
- * a body with more than MAX_JSON_CONTAINERS objects and arrays is refused before parsing.
- */
-export function parseOtlpJson(body: Uint8Array): unknown {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body);
-  } catch {
-    throw new PayloadError('invalid OTLP/JSON: body is not valid UTF-8');
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(prescanJson(text));
-  } catch (err) {
-    if (err instanceof RequestTooLarge) throw err;
-    throw new PayloadError(`invalid OTLP/JSON: ${oneLine((err as Error).message)}`);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new PayloadError('invalid OTLP/JSON: the body must be a JSON object (ExportLogsServiceRequest)');
-  }
-  return value;
-}
-
-/**
- * One pass over the JSON text, before JSON.parse allocates anything: counts objects and arrays
- * (RequestTooLarge beyond the limit) and puts quotes around integer literals that a double cannot
- * hold exactly. Strings are skipped whole. Malformed text is left for JSON.parse to report.
- * (A JSON.parse reviver reading `context.source` did the quoting before: ~100 bytes of memory per
- * value of the body, 1.85 GB for a 16 MiB body.)
- */
-function prescanJson(text: string): string {
-  let containers = 0;
-  let quote: number[] | undefined;
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      // a string: find its closing quote (one not escaped by an odd number of backslashes)
-      let from = i + 1;
-      for (;;) {
-        const q = text.indexOf('"', from);
-        if (q < 0) return text;
-        let k = q - 1;
-        while (k > i && text.charCodeAt(k) === 0x5c) k--;
-        if ((q - 1 - k) % 2 === 0) {
-          i = q;
-          break;
-        }
-        from = q + 1;
-      }
-    } else if (c === 0x7b || c === 0x5b) {
-      if (++containers > MAX_JSON_CONTAINERS) {
-        throw new RequestTooLarge(`OTLP/JSON body holds more than ${MAX_JSON_CONTAINERS} objects and arrays; send smaller batches`);
-      }
-    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-      let j = i + 1;
-      for (; j < n; j++) {
-        const d = text.charCodeAt(j);
-        if (!((d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d)) break;
-      }
-      if (j - i >= 16) {
-        const token = text.slice(i, j);
-        if (/^-?\d+$/.test(token) && !Number.isSafeInteger(Number(token))) (quote ??= []).push(i, j);
-      }
-      i = j - 1;
-    }
-  }
-  if (!quote) return text;
-  let out = '';
-  let at = 0;
-  for (let k = 0; k < quote.length; k += 2) {
-    out += text.slice(at, quote[k]) + '"' + text.slice(quote[k], quote[k + 1]) + '"';
-    at = quote[k + 1]!;
-  }
-  return out + text.slice(at);
 }
 
 // ---------------------------------------------------------------------------
@@ -717,42 +634,6 @@ function effectiveTime(time: string, observed: string, received: bigint): string
   return received.toString();
 }
 
-interface WindowBounds {
-  lo: bigint;
-  hi: bigint;
-  label: string;
-}
-
-function windowBounds(w: AcceptWindow, received: bigint): WindowBounds {
-  const lo = received - BigInt(w.pastMs) * 1_000_000n;
-  const hi = received + BigInt(w.futureMs) * 1_000_000n;
-  return { lo, hi, label: `${nsToIso(lo)} .. ${nsToIso(hi)} (receive time - ${durationText(w.pastMs)}, + ${durationText(w.futureMs)})` };
-}
-
-/**
- * A sender-chosen time far from now would create a month of partitions for one record: refused,
- * naming the time and the window, while the request's other records are stored.
- */
-function checkWindow(timeUnixNano: string, w: WindowBounds): void {
-  const t = BigInt(timeUnixNano);
-  if (t < w.lo || t > w.hi) throw new RecordRefused(`log record time ${nsToIso(t)} is outside the accepted window ${w.label}`);
-}
-
-/** ISO-8601 UTC with nanoseconds. */
-function nsToIso(ns: bigint): string {
-  const ms = ns / 1_000_000n - (ns < 0n && ns % 1_000_000n !== 0n ? 1n : 0n);
-  const frac = ((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n;
-  return new Date(Number(ms)).toISOString().slice(0, 19) + '.' + frac.toString().padStart(9, '0') + 'Z';
-}
-
-/** 400d, 36h, 90m, 30s, 500ms: the largest unit that divides the duration. */
-function durationText(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    if (ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
-
 const SEVERITY_NAMES = [
   'UNSPECIFIED', 'TRACE', 'TRACE2', 'TRACE3', 'TRACE4', 'DEBUG', 'DEBUG2', 'DEBUG3', 'DEBUG4',
   'INFO', 'INFO2', 'INFO3', 'INFO4', 'WARN', 'WARN2', 'WARN3', 'WARN4', 'ERROR', 'ERROR2', 'ERROR3',
@@ -763,8 +644,4 @@ function severityFromName(name: string, path: string): number {
   const i = SEVERITY_NAMES.indexOf(name.slice('SEVERITY_NUMBER_'.length));
   if (i < 0) throw new PayloadError(`${path}: unknown severity ${JSON.stringify(name.slice(0, 40))}`);
   return i;
-}
-
-export function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim().slice(0, 300);
 }
