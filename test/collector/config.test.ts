@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { BUILD_TIMEOUT_MS, CONFIG_DIR, JAEGER_CONFIG, OTELCOL_CONFIG, ROOT, buildBinary, cleanEnv, parseComponents, run } from './helpers';
+import { DEFAULT_MAX_BODY_BYTES, limits } from '../../packages/audit-sink/src';
+import { BUILD_TIMEOUT_MS, CONFIG_DIR, JAEGER_CONFIG, OTELCOL_CONFIG, ROOT, buildBinary, cleanEnv, parseComponents, run, tempDir } from './helpers';
+
+const yaml = createRequire(__filename)('js-yaml') as { load(text: string): unknown };
 
 const DOC = path.join(ROOT, 'docs', 'collector.md');
 
@@ -164,6 +168,42 @@ describe('bundled collector: manifest and configuration', function () {
     const filter = JSON.stringify(cfg.processors['filter/audit']);
     assert.match(filter, /log\.event_name == \\"domain\.audit\.decision\\"/);
     assert.match(filter, /log\.event_name == \\"domain\.manager\.mutation\\"/);
+  });
+
+  it('the audit exporter bounds each batch in bytes (sizer: bytes) well below what the audit sink accepts, with the queue on disk and endless retry', async function () {
+    // The sink refuses a body above 16 MiB decompressed (413, which the collector drops) and a
+    // request of more than 100,000 log records; a batch of 4096 items of 4-8 KB records was 24 MB.
+    const text = readFileSync(OTELCOL_CONFIG, 'utf8');
+    const audit = (yaml.load(text) as { exporters: Record<string, { sending_queue: Record<string, unknown> }> }).exporters['otlp_http/audit']!;
+    const batch = audit.sending_queue.batch as Record<string, unknown>;
+    // print-config shows sizers as {}: the YAML is read for them, the binary validates their values
+    // (the next test), and the batch sizer is set explicitly: it does not inherit the queue's.
+    assert.equal(batch.sizer, 'bytes');
+    const res = await run(otelcol, ['print-config', '--format', 'json', '--mode', 'unredacted', '--config', OTELCOL_CONFIG], { env: cleanEnv() });
+    assert.equal(res.code, 0, res.stderr);
+    const printed = JSON.parse(res.stdout).exporters['otlp_http/audit'] as Record<string, Record<string, unknown>>;
+    const queue = printed.sending_queue!;
+    const printedBatch = queue.batch as { max_size: number; min_size: number };
+    assert.equal(queue.storage, 'file_storage');
+    assert.equal(printed.retry_on_failure!.max_elapsed_time, 0);
+    assert.ok(printedBatch.max_size > 0, 'max_size set: batches are split');
+    assert.ok(printedBatch.max_size <= DEFAULT_MAX_BODY_BYTES / 4, `max_size ${printedBatch.max_size} bytes leaves room below the sink's ${DEFAULT_MAX_BODY_BYTES}`);
+    // The smallest audit record is 25 bytes on the wire (event name field + framing): a full batch stays under the record limit.
+    assert.ok(printedBatch.max_size / 25 < limits.MAX_LOG_RECORDS_PER_REQUEST);
+    assert.ok(printedBatch.min_size > 0 && printedBatch.min_size <= printedBatch.max_size);
+  });
+
+  it('`validate` checks the batch sizer (a misspelt or unsupported one is refused)', async function () {
+    const dir = tempDir('otelcol-sizer');
+    const text = readFileSync(OTELCOL_CONFIG, 'utf8');
+    for (const [value, error] of [['bytez', /invalid sizer: "bytez"/], ['requests', /`batch` supports only `items` or `bytes` sizer/]] as const) {
+      const file = path.join(dir, `otelcol-${value}.yaml`);
+      writeFileSync(file, text.replace(/(\n {8}sizer: )bytes\n/, `$1${value}\n`));
+      assert.notEqual(readFileSync(file, 'utf8'), text, 'the batch sizer line was found');
+      const res = await validate({}, file);
+      assert.notEqual(res.code, 0);
+      assert.match(res.stderr, error);
+    }
   });
 
   it('every env var in the configs is documented in docs/collector.md, and every documented one exists', function () {

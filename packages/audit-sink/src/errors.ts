@@ -9,6 +9,24 @@ export class UnavailableError extends Error {
   }
 }
 
+/**
+ * The worker thread decoding a request died (a bug, or the thread was killed): nothing about the
+ * request itself is known to be wrong, so it is answered 503 + Retry-After and the sender retries
+ * on the replacement worker.
+ */
+export class WorkerLostError extends Error {
+  override name = 'WorkerLostError';
+}
+
+/**
+ * A request needs more months created than one request may create (`--max-new-months`): the
+ * months allowed were created, the request is answered 503 + Retry-After and its retry creates
+ * the next ones. Bounds how fast sender-chosen times add partitions, without losing a record.
+ */
+export class MonthBudgetError extends Error {
+  override name = 'MonthBudgetError';
+}
+
 /** A CLI usage error: printed as one line, exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';

@@ -138,6 +138,11 @@ export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<Mi
           await client.query(`GRANT SELECT, INSERT ON ${SCHEMA}.${quoteIdent(leaf)} TO ${WRITER_ROLE};
                               GRANT SELECT ON ${SCHEMA}.${quoteIdent(leaf)} TO ${READER_ROLE}`);
         }
+        if (opts.upToVersion === undefined || opts.upToVersion >= 3) {
+          // Replays that reuse a uid for other content (sql/003): the sink adds them, readers list them.
+          await client.query(`GRANT SELECT, INSERT ON ${SCHEMA}.uid_conflicts TO ${WRITER_ROLE};
+                              GRANT SELECT ON ${SCHEMA}.uid_conflicts TO ${READER_ROLE}`);
+        }
         if (opts.streams !== undefined) {
           await client.query(`UPDATE ${SCHEMA}.settings SET value = $1 WHERE name = 'streams_per_segment'`, [String(opts.streams)]);
           progress(`segments created from now on hold ${opts.streams} chains`);

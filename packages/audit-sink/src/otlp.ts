@@ -20,6 +20,24 @@ import {
   AUDIT_EVENT_NAMES,
 } from './conventions';
 import { canonicalJson, sha256, shareCanonical, storableString, type PlainValue } from './canonical';
+import {
+  MAX_ATTRIBUTES,
+  MAX_LOG_RECORDS_PER_REQUEST,
+  MAX_VALUE_DEPTH,
+  PayloadError,
+  RecordRefused,
+  RequestTooLarge,
+  ValueBudget,
+  nestedTooDeep,
+  tooManyAttributes,
+} from './limits';
+import { oneLine } from './limits';
+import { parseOtlpJson } from './otlp-json';
+import { checkLimits, eventNameOf, walkLogsRequest, type Holder, type Span } from './otlp-wire';
+import { checkWindow, windowBounds, type AcceptWindow } from './time-window';
+
+export { oneLine, parseOtlpJson };
+export type { AcceptWindow };
 
 // The generated module is typed as a bare protobufjs Root; describe the part we use.
 interface ProtoType {
@@ -32,20 +50,19 @@ const generatedRoot = require('otlp-proto-root/build/src/generated/root') as {
     proto: {
       collector: { logs: { v1: { ExportLogsServiceRequest: ProtoType; ExportLogsServiceResponse: ProtoType } } };
       logs: { v1: { LogRecord: ProtoType } };
+      resource: { v1: { Resource: ProtoType } };
+      common: { v1: { InstrumentationScope: ProtoType } };
     };
   };
 };
 const logsV1 = generatedRoot.opentelemetry.proto.collector.logs.v1;
+const LogRecordType = generatedRoot.opentelemetry.proto.logs.v1.LogRecord;
+const ResourceType = generatedRoot.opentelemetry.proto.resource.v1.Resource;
+const ScopeType = generatedRoot.opentelemetry.proto.common.v1.InstrumentationScope;
 
 export type Format = 'protobuf' | 'json';
 
-/** The request could not be understood: answered 400, nothing stored. */
-export class PayloadError extends Error {
-  override name = 'PayloadError';
-}
-
-/** Maximum nesting of AnyValue arrays/maps accepted in one value. */
-export const MAX_VALUE_DEPTH = 64;
+export { MAX_VALUE_DEPTH, PayloadError, RecordRefused, RequestTooLarge } from './limits';
 /** Extracted columns are capped (btree index entries are limited to ~2.7 kB); the full value stays in `record`. */
 export const MAX_COLUMN_CHARS = 256;
 /** Longer `log.record.uid` values are replaced by a hash of themselves. */
@@ -91,33 +108,132 @@ export interface AuditRecord {
   record: PlainRecord;
 }
 
-export interface DecodeResult {
-  audit: AuditRecord[];
+export interface DecodeCounts {
   /** Log records of other event names: accepted and not stored. */
   ignored: number;
   total: number;
+  /**
+   * Audit records refused one by one (reported through OTLP partial success): outside the time
+   * window, or beyond a per-record limit (limits.ts).
+   */
+  refused: number;
+  /** Why the first of them was refused (one line). */
+  refusedReason?: string;
+}
+
+export interface DecodeResult extends DecodeCounts {
+  audit: AuditRecord[];
 }
 
 export interface DecodeOptions {
   /** Receive time (ns since epoch), used as the row time when a record carries neither time. */
   receivedUnixNano: bigint;
+  /** Refuse records whose effective time lies outside [receive − pastMs, receive + futureMs]. */
+  window?: AcceptWindow;
 }
+
 
 // ---------------------------------------------------------------------------
 // Entry points
 
 export function decodeExportLogsRequest(body: Uint8Array, format: Format, opts: DecodeOptions): DecodeResult {
-  let msg: unknown;
-  if (format === 'protobuf') {
+  const audit: AuditRecord[] = [];
+  return { ...streamExportLogsRequest(body, format, opts, (r) => audit.push(r)), audit };
+}
+
+/**
+ * Decodes the request and hands its audit records to `onAudit` one at a time, so a caller can
+ * turn each into its row and let the decoded form go (prepare.ts). Throws PayloadError (400) or
+ * RequestTooLarge (413) for the request as a whole; a record beyond a per-record limit or outside
+ * the time window is counted in `refused` instead.
+ */
+export function streamExportLogsRequest(
+  body: Uint8Array,
+  format: Format,
+  opts: DecodeOptions,
+  onAudit: (record: AuditRecord) => void,
+): DecodeCounts {
+  const counts: DecodeCounts = { ignored: 0, total: 0, refused: 0 };
+  const window = opts.window && windowBounds(opts.window, opts.receivedUnixNano);
+  const accept = (make: () => AuditRecord) => {
     try {
-      msg = logsV1.ExportLogsServiceRequest.decode(body);
+      const record = make();
+      if (window) checkWindow(record.timeUnixNano, window);
+      onAudit(record);
     } catch (err) {
-      throw new PayloadError(`invalid protobuf ExportLogsServiceRequest: ${oneLine((err as Error).message)}`);
+      if (!(err instanceof RecordRefused)) throw err;
+      counts.refused++;
+      counts.refusedReason ??= oneLine(err.message);
     }
-  } else {
-    msg = parseOtlpJson(body);
+  };
+  if (format === 'protobuf') streamProtobuf(body, opts, counts, accept);
+  else walkRequest(parseOtlpJson(body), 'json', opts, counts, accept);
+  return counts;
+}
+
+/**
+ * Protobuf: the envelope is read on the wire (otlp-wire.ts); only audit records are decoded, each
+ * on its own after its limits were checked on the wire, and their resource and scope once.
+ */
+function streamProtobuf(body: Uint8Array, opts: DecodeOptions, counts: DecodeCounts, accept: (make: () => AuditRecord) => void): void {
+  const resources = new Shared<PlainRecord['resource']>((h) => {
+    const res = h.span ? decodePart(ResourceType, body, h.span, h.path, 1) : {};
+    return plainResource({ resource: res, schemaUrl: h.schemaUrl }, 'protobuf', h.path);
+  });
+  const scopes = new Shared<PlainRecord['scope']>((h) => {
+    const sc = h.span ? decodePart(ScopeType, body, h.span, h.path, 3) : {};
+    return plainScope({ scope: sc, schemaUrl: h.schemaUrl }, 'protobuf', h.path);
+  });
+  walkLogsRequest(body, (span, path, resource, scope) => {
+    counts.total++;
+    const eventName = eventNameOf(body, span);
+    if (!AUDIT_EVENT_NAMES.has(eventName)) {
+      counts.ignored++;
+      return;
+    }
+    accept(() => {
+      const res = resources.get(resource);
+      const sc = scopes.get(scope);
+      checkLimits(body, span, 6, path);
+      return toAuditRecord(decodeMessage(LogRecordType, body, span, path), eventName, res, sc, 'protobuf', path, opts);
+    });
+  });
+}
+
+/** A resource's (scope's) plain form, built once for all its records — or why its records are refused. */
+class Shared<T extends object> {
+  private holder: Holder | undefined;
+  private value: T | RecordRefused | undefined;
+
+  constructor(private readonly build: (h: Holder) => T) {}
+
+  get(h: Holder): T {
+    if (h !== this.holder) {
+      this.holder = h;
+      try {
+        this.value = shareCanonical(this.build(h));
+      } catch (err) {
+        if (!(err instanceof RecordRefused)) throw err;
+        this.value = err;
+      }
+    }
+    if (this.value instanceof RecordRefused) throw this.value;
+    return this.value!;
   }
-  return walkRequest(msg, format, opts);
+}
+
+/** A Resource or InstrumentationScope, checked against the per-record limits, then decoded. */
+function decodePart(type: ProtoType, body: Uint8Array, span: Span, path: string, attributesField: number): Obj {
+  checkLimits(body, span, attributesField, path);
+  return decodeMessage(type, body, span, path);
+}
+
+function decodeMessage(type: ProtoType, body: Uint8Array, span: Span, path: string): Obj {
+  try {
+    return type.decode(body.subarray(span.start, span.end)) as Obj;
+  } catch (err) {
+    throw new PayloadError(`invalid protobuf ExportLogsServiceRequest: ${path}: ${oneLine((err as Error).message)}`);
+  }
 }
 
 /** An empty `ExportLogsServiceResponse`, optionally with a partial-success rejection. */
@@ -172,44 +288,6 @@ export function assertExactInt64Decoding(): void {
   if (int64ToString(rec.timeUnixNano, 'protobuf', 'self-test') !== '9007199254740993') {
     throw new Error('protobufjs decodes 64-bit integers lossily (long.js not found); refusing to start');
   }
-}
-
-// ---------------------------------------------------------------------------
-// OTLP/JSON parsing
-
-interface ReviverContext {
-  source?: string;
-}
-
-/**
- * JSON.parse, except that integer literals beyond 2^53 keep their exact digits as strings
- * (OTLP/JSON allows int64 as numbers; the upstream JS exporter writes them that way).
- * Uses the reviver `context.source` argument (V8 ≥ 11.4, Node ≥ 21).
- */
-export function parseOtlpJson(body: Uint8Array): unknown {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body);
-  } catch {
-    throw new PayloadError('invalid OTLP/JSON: body is not valid UTF-8');
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text, exactIntReviver as (this: unknown, key: string, value: unknown) => unknown);
-  } catch (err) {
-    throw new PayloadError(`invalid OTLP/JSON: ${oneLine((err as Error).message)}`);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new PayloadError('invalid OTLP/JSON: the body must be a JSON object (ExportLogsServiceRequest)');
-  }
-  return value;
-}
-
-function exactIntReviver(_key: string, v: unknown, ctx?: ReviverContext): unknown {
-  if (typeof v === 'number' && !Number.isSafeInteger(v) && ctx?.source !== undefined && /^-?\d+$/.test(ctx.source)) {
-    return ctx.source;
-  }
-  return v;
 }
 
 // ---------------------------------------------------------------------------
@@ -316,10 +394,15 @@ function idToHex(v: unknown, format: Format, bytes: number, path: string): strin
   return /^0+$/.test(hex) ? null : hex;
 }
 
-function anyValueToPlain(v: unknown, format: Format, path: string, depth: number): PlainValue {
+/**
+ * An AnyValue as a plain JSON value. `budget` counts the values of the record (limits.ts); `root`
+ * is the path of the attribute or body it belongs to, named when the nesting is too deep.
+ */
+function anyValueToPlain(v: unknown, format: Format, path: string, depth: number, budget: ValueBudget, root = path): PlainValue {
   const o = asObject(v, path);
   if (!o) return null;
-  if (depth > MAX_VALUE_DEPTH) throw new PayloadError(`${path}: AnyValue nested deeper than ${MAX_VALUE_DEPTH}`);
+  budget.take();
+  if (depth > MAX_VALUE_DEPTH) throw nestedTooDeep(root);
   let x: unknown;
   if ((x = get(o, 'stringValue', 'string_value', format)) != null) return asString(x, `${path}.stringValue`);
   if ((x = get(o, 'boolValue', 'bool_value', format)) != null) {
@@ -331,11 +414,11 @@ function anyValueToPlain(v: unknown, format: Format, path: string, depth: number
   if ((x = get(o, 'arrayValue', 'array_value', format)) != null) {
     const arr = asObject(x, `${path}.arrayValue`);
     const values = asArray(arr && arr['values'], `${path}.arrayValue.values`);
-    return values.map((e, i) => anyValueToPlain(e, format, `${path}.arrayValue.values[${i}]`, depth + 1));
+    return values.map((e, i) => anyValueToPlain(e, format, `${path}.arrayValue.values[${i}]`, depth + 1, budget, root));
   }
   if ((x = get(o, 'kvlistValue', 'kvlist_value', format)) != null) {
     const kv = asObject(x, `${path}.kvlistValue`);
-    return keyValuesToPlain(kv && kv['values'], format, `${path}.kvlistValue.values`, depth + 1);
+    return keyValuesToPlain(kv && kv['values'], format, `${path}.kvlistValue.values`, depth + 1, budget, root);
   }
   if ((x = get(o, 'bytesValue', 'bytes_value', format)) != null) return bytesToBase64(x, format, `${path}.bytesValue`);
   return null;
@@ -353,16 +436,18 @@ function doubleToPlain(x: unknown, path: string): PlainValue {
   return Object.is(n, -0) ? 0 : n;
 }
 
-function keyValuesToPlain(v: unknown, format: Format, path: string, depth: number): PlainAttributes {
+/** KeyValues as a plain object; `root` given for a map inside a value, absent for an attribute list. */
+function keyValuesToPlain(v: unknown, format: Format, path: string, depth: number, budget: ValueBudget, root?: string): PlainAttributes {
   // A plain {} (Object.create(null) would start in V8's slow dictionary mode); '__proto__'
   // is defined as an own property instead of being assigned, which would set the prototype.
   const out: PlainAttributes = {};
   const list = asArray(v, path);
+  if (root === undefined && list.length > MAX_ATTRIBUTES) throw tooManyAttributes(path, list.length);
   for (let i = 0; i < list.length; i++) {
     const kv = asObject(list[i], `${path}[${i}]`);
     if (!kv) continue;
     const key = asString(kv['key'], `${path}[${i}].key`);
-    const value = anyValueToPlain(kv['value'], format, `${path}[${i}].value`, depth);
+    const value = anyValueToPlain(kv['value'], format, `${path}[${i}].value`, depth, budget, root);
     if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
     else out[key] = value;
   }
@@ -393,46 +478,65 @@ function rawEventName(lr: Obj, format: Format): string {
   return '';
 }
 
-function walkRequest(msg: unknown, format: Format, opts: DecodeOptions): DecodeResult {
+/** OTLP/JSON: the parsed request, walked record by record. */
+function walkRequest(msg: unknown, format: Format, opts: DecodeOptions, counts: DecodeCounts, accept: (make: () => AuditRecord) => void): void {
   const req = asObject(msg, 'request') ?? {};
-  const result: DecodeResult = { audit: [], ignored: 0, total: 0 };
   const resourceLogs = asArray(get(req, 'resourceLogs', 'resource_logs', format), 'resourceLogs');
   for (let r = 0; r < resourceLogs.length; r++) {
     const rpath = `resourceLogs[${r}]`;
     const rl = asObject(resourceLogs[r], rpath);
     if (!rl) continue;
     const scopeLogs = asArray(get(rl, 'scopeLogs', 'scope_logs', format), `${rpath}.scopeLogs`);
-    let resource: PlainRecord['resource'] | undefined; // built lazily: most batches carry no audit record
+    // Built lazily (most batches carry no audit record), once per resource / scope, canonically serialised once.
+    const resource = new Lazy(() => plainResource(rl, format, `${rpath}.resource`));
     for (let s = 0; s < scopeLogs.length; s++) {
       const spath = `${rpath}.scopeLogs[${s}]`;
       const sl = asObject(scopeLogs[s], spath);
       if (!sl) continue;
       const logRecords = asArray(get(sl, 'logRecords', 'log_records', format), `${spath}.logRecords`);
-      let scope: PlainRecord['scope'] | undefined;
+      const scope = new Lazy(() => plainScope(sl, format, `${spath}.scope`));
       for (let l = 0; l < logRecords.length; l++) {
         const lpath = `${spath}.logRecords[${l}]`;
         const lr = asObject(logRecords[l], lpath);
         if (!lr) continue;
-        result.total++;
+        if (++counts.total > MAX_LOG_RECORDS_PER_REQUEST) {
+          throw new RequestTooLarge(`more than ${MAX_LOG_RECORDS_PER_REQUEST} log records in one request; send smaller batches`);
+        }
         const eventName = rawEventName(lr, format);
         if (!AUDIT_EVENT_NAMES.has(eventName)) {
-          result.ignored++;
+          counts.ignored++;
           continue;
         }
-        // Shared by every record of the resource / scope: serialised canonically once.
-        resource ??= shareCanonical(plainResource(rl, format, `${rpath}.resource`));
-        scope ??= shareCanonical(plainScope(sl, format, `${spath}.scope`));
-        result.audit.push(toAuditRecord(lr, eventName, resource, scope, format, lpath, opts));
+        accept(() => toAuditRecord(lr, eventName, resource.get(), scope.get(), format, lpath, opts));
       }
     }
   }
-  return result;
+}
+
+/** Like Shared, for the JSON walker: one resource (scope) object, built on first use. */
+class Lazy<T extends object> {
+  private value: T | RecordRefused | undefined;
+
+  constructor(private readonly build: () => T) {}
+
+  get(): T {
+    if (this.value === undefined) {
+      try {
+        this.value = shareCanonical(this.build());
+      } catch (err) {
+        if (!(err instanceof RecordRefused)) throw err;
+        this.value = err;
+      }
+    }
+    if (this.value instanceof RecordRefused) throw this.value;
+    return this.value;
+  }
 }
 
 function plainResource(rl: Obj, format: Format, path: string): PlainRecord['resource'] {
   const res = asObject(rl['resource'], path) ?? {};
   return {
-    attributes: keyValuesToPlain(res['attributes'], format, `${path}.attributes`, 0),
+    attributes: keyValuesToPlain(res['attributes'], format, `${path}.attributes`, 0, new ValueBudget(path)),
     droppedAttributesCount: asUint32(get(res, 'droppedAttributesCount', 'dropped_attributes_count', format), `${path}.droppedAttributesCount`),
     schemaUrl: asString(get(rl, 'schemaUrl', 'schema_url', format), `${path}.schemaUrl`),
   };
@@ -443,7 +547,7 @@ function plainScope(sl: Obj, format: Format, path: string): PlainRecord['scope']
   return {
     name: asString(sc['name'], `${path}.name`),
     version: asString(sc['version'], `${path}.version`),
-    attributes: keyValuesToPlain(sc['attributes'], format, `${path}.attributes`, 0),
+    attributes: keyValuesToPlain(sc['attributes'], format, `${path}.attributes`, 0, new ValueBudget(path)),
     droppedAttributesCount: asUint32(get(sc, 'droppedAttributesCount', 'dropped_attributes_count', format), `${path}.droppedAttributesCount`),
     schemaUrl: asString(get(sl, 'schemaUrl', 'schema_url', format), `${path}.schemaUrl`),
   };
@@ -458,7 +562,8 @@ function toAuditRecord(
   path: string,
   opts: DecodeOptions,
 ): AuditRecord {
-  const attributes = keyValuesToPlain(lr['attributes'], format, `${path}.attributes`, 0);
+  const budget = new ValueBudget(path);
+  const attributes = keyValuesToPlain(lr['attributes'], format, `${path}.attributes`, 0, budget);
   const severityRaw = get(lr, 'severityNumber', 'severity_number', format);
   const record: PlainRecord = {
     resource,
@@ -477,7 +582,7 @@ function toAuditRecord(
         : asInt32(severityRaw, `${path}.severityNumber`),
     severityText: asString(get(lr, 'severityText', 'severity_text', format), `${path}.severityText`),
     eventName: storableString(eventName),
-    body: anyValueToPlain(lr['body'], format, `${path}.body`, 0),
+    body: anyValueToPlain(lr['body'], format, `${path}.body`, 0, budget),
     attributes,
     droppedAttributesCount: asUint32(get(lr, 'droppedAttributesCount', 'dropped_attributes_count', format), `${path}.droppedAttributesCount`),
     flags: asUint32(lr['flags'], `${path}.flags`),
@@ -539,8 +644,4 @@ function severityFromName(name: string, path: string): number {
   const i = SEVERITY_NAMES.indexOf(name.slice('SEVERITY_NUMBER_'.length));
   if (i < 0) throw new PayloadError(`${path}: unknown severity ${JSON.stringify(name.slice(0, 40))}`);
   return i;
-}
-
-export function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim().slice(0, 300);
 }

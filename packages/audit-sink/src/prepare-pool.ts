@@ -1,23 +1,31 @@
 /**
  * Decoding and row preparation on worker threads, so one sink process uses more than one
  * core: the request thread keeps HTTP and Postgres, the workers do the CPU work per record.
- * A worker that dies (a bug, not bad input) fails its tasks with an error and is replaced.
+ * A worker that dies (a bug, not bad input) fails its tasks with WorkerLostError (answered 503,
+ * so senders retry) and is replaced. Each worker's heap is capped (resourceLimits): a worker that
+ * runs out of it while decoding one request alone fails that request with RequestTooLarge (413:
+ * its retry would fail the same way); the request limits (limits.ts) keep that from happening.
  */
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PayloadError, type Format } from './otlp';
-import type { PreparedRequest } from './prepare';
+import { WorkerLostError } from './errors';
+import { PayloadError, RequestTooLarge, type Format } from './otlp';
+import type { PrepareLimits, PreparedRequest } from './prepare';
 import type { PrepareReply, PrepareTask } from './prepare-worker';
 
 // Next to this file: prepare-worker.js in the build, prepare-worker.ts when run from source.
 const WORKER_FILE = join(__dirname, `prepare-worker${extname(__filename)}`);
 
-function startWorker(): Worker {
-  if (extname(__filename) !== '.ts') return new Worker(WORKER_FILE);
+/** Old-generation heap of one worker by default: several times what the request limits let a request use. */
+export const DEFAULT_WORKER_HEAP_MB = 512;
+
+function startWorker(heapMb: number): Worker {
+  const resourceLimits = { maxOldGenerationSizeMb: heapMb };
+  if (extname(__filename) !== '.ts') return new Worker(WORKER_FILE, { resourceLimits });
   // Run from source (tests and benches under tsx): workers do not inherit tsx's loader, so
   // the TypeScript worker is loaded through it explicitly.
   const tsx = require.resolve('tsx/cjs');
-  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(WORKER_FILE)});`, { eval: true });
+  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(WORKER_FILE)});`, { eval: true, resourceLimits });
 }
 
 interface Pending {
@@ -29,35 +37,67 @@ class Slot {
   worker!: Worker;
   readonly pending = new Map<number, Pending>();
   closing = false;
+  /** Set while a worker that died right after starting waits to be replaced: tasks are refused (503). */
+  down = false;
+  private startedAt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly onFatal: (msg: string) => void) {
+  constructor(
+    private readonly onFatal: (msg: string) => void,
+    private readonly heapMb: number,
+  ) {
     this.start();
   }
 
+  stop(): Promise<number> {
+    this.closing = true;
+    clearTimeout(this.restartTimer);
+    return this.worker.terminate();
+  }
+
   private start(): void {
-    const worker = startWorker();
+    const worker = startWorker(this.heapMb);
     this.worker = worker;
+    this.down = false;
+    this.startedAt = Date.now();
     worker.unref();
+    let answered = false;
     worker.on('message', (reply: PrepareReply) => {
+      answered = true;
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
       if (reply.ok) p.resolve(toPrepared(reply));
       else if (reply.kind === 'payload') p.reject(new PayloadError(reply.message));
+      else if (reply.kind === 'too_large') p.reject(new RequestTooLarge(reply.message));
       else if (reply.kind === 'range') p.reject(new RangeError(reply.message));
       else p.reject(new Error(reply.message));
     });
+    let outOfMemory = false;
+    let failed = false;
     const fail = (why: string) => {
-      if (this.worker !== worker) return;
-      for (const p of this.pending.values()) p.reject(new Error(`prepare worker ${why}`));
+      if (failed || this.worker !== worker || this.closing) return;
+      failed = true;
+      const alone = this.pending.size === 1;
+      for (const p of this.pending.values()) {
+        p.reject(outOfMemory && alone
+          ? new RequestTooLarge(`decoding the request needed more than the ${this.heapMb} MiB heap of a worker thread; send smaller batches`)
+          : new WorkerLostError(`prepare worker ${why}`));
+      }
       this.pending.clear();
-      this.onFatal(`audit-sink: prepare worker ${why}; starting a new one`);
-      this.start();
+      // A worker that cannot even start must not be restarted in a tight loop.
+      const quick = !answered && Date.now() - this.startedAt < 1000;
+      this.onFatal(`audit-sink: prepare worker ${why}; starting a new one${quick ? ' in 1 s' : ''}`);
+      if (!quick) return this.start();
+      this.down = true;
+      this.restartTimer = setTimeout(() => this.start(), 1000);
+      this.restartTimer.unref();
     };
-    worker.on('error', (err) => fail(`failed: ${err.message}`));
-    worker.on('exit', (code) => {
-      if (!this.closing) fail(`exited with code ${code}`);
+    worker.on('error', (err) => {
+      outOfMemory ||= (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
+      fail(`failed: ${err.message}`);
     });
+    worker.on('exit', (code) => fail(`exited with code ${code}`));
   }
 }
 
@@ -66,12 +106,15 @@ function toPrepared(r: Extract<PrepareReply, { ok: true }>): PreparedRequest {
   return {
     total: r.total,
     ignored: r.ignored,
+    refused: r.refused,
+    ...(r.refusedReason !== undefined ? { refusedReason: r.refusedReason } : {}),
     records: r.uids.map((uid, i) => ({
       uid,
       tenantId: r.tenants[i]!,
       timeUnixNano: r.times[i]!,
       line: r.lines[i]!,
-      content: contents.subarray(32 * i, 32 * (i + 1)),
+      content: contents.subarray(64 * i, 64 * i + 32),
+      recordHash: contents.subarray(64 * i + 32, 64 * (i + 1)),
     })),
   };
 }
@@ -80,8 +123,8 @@ export class PreparePool {
   private readonly slots: Slot[];
   private nextId = 1;
 
-  constructor(size: number, log: (line: string) => void = () => {}) {
-    this.slots = Array.from({ length: size }, () => new Slot(log));
+  constructor(size: number, log: (line: string) => void = () => {}, heapMb = DEFAULT_WORKER_HEAP_MB) {
+    this.slots = Array.from({ length: size }, () => new Slot(log, heapMb));
   }
 
   get size(): number {
@@ -89,11 +132,13 @@ export class PreparePool {
   }
 
   /** Decode and prepare one request on the least busy worker. Rejects with PayloadError for a bad payload. */
-  run(body: Uint8Array, format: Format, receivedAt: Date): Promise<PreparedRequest> {
-    let slot = this.slots[0]!;
-    for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
+  run(body: Uint8Array, format: Format, receivedAt: Date, limits: PrepareLimits = {}): Promise<PreparedRequest> {
+    const up = this.slots.filter((s) => !s.down);
+    if (up.length === 0) return Promise.reject(new WorkerLostError('no prepare worker running (restarting)'));
+    let slot = up[0]!;
+    for (const s of up) if (s.pending.size < slot.pending.size) slot = s;
     const id = this.nextId++;
-    const task: PrepareTask = { id, body, format, receivedAtMs: receivedAt.getTime() };
+    const task: PrepareTask = { id, body, format, receivedAtMs: receivedAt.getTime(), limits };
     return new Promise<PreparedRequest>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       slot.worker.postMessage(task);
@@ -101,9 +146,6 @@ export class PreparePool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => {
-      s.closing = true;
-      return s.worker.terminate();
-    }));
+    await Promise.all(this.slots.map((s) => s.stop()));
   }
 }

@@ -3,10 +3,11 @@
  * lock is taken — and, with `--workers`, on another thread: the canonical JSON of the record
  * (stored as is), its content hash, and its COPY line up to the chain columns.
  */
-import { RawJson, canonicalJson } from './canonical';
+import { RawJson, canonicalJson, sha256 } from './canonical';
 import { contentHash, type RowContent } from './chain';
 import { copyBytea, copyField, nsToTimestamptz } from './copy-rows';
-import { decodeExportLogsRequest, type AuditRecord, type Format } from './otlp';
+import { RequestTooLarge } from './limits';
+import { streamExportLogsRequest, type AcceptWindow, type AuditRecord, type Format } from './otlp';
 
 export interface PreparedRecord {
   uid: string;
@@ -15,6 +16,11 @@ export interface PreparedRecord {
   timeUnixNano: string;
   /** sha256 of the row's canonical content. */
   content: Uint8Array;
+  /**
+   * sha256 of the canonical JSON of the record alone (what the sender sent, nothing the sink
+   * adds): kept with the uid, so a replay of the uid with other content is recognised.
+   */
+  recordHash: Uint8Array;
   /** The row in COPY text format up to the chain columns (COPY_COLUMNS without seq, prev_hash, row_hash, stream). */
   line: string;
 }
@@ -25,22 +31,70 @@ export interface PreparedRequest {
   total: number;
   /** Log records of other event names: accepted and not stored. */
   ignored: number;
+  /** Audit records refused one by one (partial success), and why the first was. */
+  refused: number;
+  refusedReason?: string;
 }
 
 export function prepareRecords(records: readonly AuditRecord[], receivedAt: Date): PreparedRecord[] {
-  const receivedIso = receivedAt.toISOString();
-  const received = copyField(receivedIso);
-  return records.map((r) => {
-    const json = canonicalJson(r.record);
-    const content = contentHash(rowContent(r, receivedIso, new RawJson(json)));
-    return { uid: r.uid, tenantId: r.tenantId, timeUnixNano: r.timeUnixNano, content, line: copyLineHead(r, received, json, content) };
-  });
+  const prepare = recordPreparer(receivedAt);
+  return records.map(prepare);
 }
 
-/** Decode an OTLP request and prepare its audit records (throws PayloadError for a bad payload). */
-export function prepareRequest(body: Uint8Array, format: Format, receivedAt: Date): PreparedRequest {
-  const decoded = decodeExportLogsRequest(body, format, { receivedUnixNano: BigInt(receivedAt.getTime()) * 1_000_000n });
-  return { records: prepareRecords(decoded.audit, receivedAt), total: decoded.total, ignored: decoded.ignored };
+function recordPreparer(receivedAt: Date): (r: AuditRecord) => PreparedRecord {
+  const receivedIso = receivedAt.toISOString();
+  const received = copyField(receivedIso);
+  return (r) => {
+    const json = canonicalJson(r.record);
+    const content = contentHash(rowContent(r, receivedIso, new RawJson(json)));
+    return {
+      uid: r.uid, tenantId: r.tenantId, timeUnixNano: r.timeUnixNano, content, recordHash: sha256(json),
+      line: copyLineHead(r, received, json, content),
+    };
+  };
+}
+
+export interface PrepareLimits {
+  /** Records outside this window around the receive time are refused (partial success). */
+  window?: AcceptWindow;
+  /**
+   * Row text one request may prepare (characters of COPY lines): every record repeats its
+   * resource and scope, so a small body can expand; beyond this the request is RequestTooLarge.
+   */
+  maxRowChars?: number;
+}
+
+/**
+ * Decode an OTLP request and prepare its audit records, each as soon as it is decoded (so the
+ * decoded form of one record at a time is alive). Throws PayloadError (400) or RequestTooLarge (413).
+ */
+export function prepareRequest(body: Uint8Array, format: Format, receivedAt: Date, limits: PrepareLimits = {}): PreparedRequest {
+  const prepare = recordPreparer(receivedAt);
+  const records: PreparedRecord[] = [];
+  let chars = 0;
+  const counts = streamExportLogsRequest(
+    body,
+    format,
+    { receivedUnixNano: BigInt(receivedAt.getTime()) * 1_000_000n, ...(limits.window ? { window: limits.window } : {}) },
+    (r) => {
+      const p = prepare(r);
+      chars += p.line.length;
+      if (limits.maxRowChars !== undefined && chars > limits.maxRowChars) {
+        throw new RequestTooLarge(
+          `the request's ${records.length + 1}+ audit records expand to more than ${limits.maxRowChars} characters of rows ` +
+            '(each row repeats its resource and scope); send smaller batches',
+        );
+      }
+      records.push(p);
+    },
+  );
+  return {
+    records,
+    total: counts.total,
+    ignored: counts.ignored,
+    refused: counts.refused,
+    ...(counts.refusedReason !== undefined ? { refusedReason: counts.refusedReason } : {}),
+  };
 }
 
 /** The hashed content of a row (see chain.ts). */

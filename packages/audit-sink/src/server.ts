@@ -4,14 +4,17 @@
  * Status codes, and why:
  *   200  every audit record of the request is committed (or was already stored); body is an
  *        ExportLogsServiceResponse in the request's encoding (partial success for records in
- *        a retired month)
+ *        a retired month, outside the accepted time window or beyond the per-record limits,
+ *        and for replays reusing a stored uid for other content)
  *   400  the body cannot be decoded (bad protobuf/JSON/gzip, invalid field); one-line reason
  *   401  missing or wrong bearer token
  *   404/405  other paths / methods
- *   413  body above the limit, compressed or decompressed
+ *   413  body above the limit (lower for JSON), compressed or decompressed, or a request whose
+ *        structure is beyond the request limits (limits.ts: records, JSON objects, row text)
  *   415  content type or content encoding not supported
- *   503  Postgres unavailable, slow or out of connections, or too many requests in flight;
- *        always with Retry-After (OTLP senders retry 429/502/503/504 and drop on anything else)
+ *   503  Postgres unavailable, slow or out of connections, too many requests in flight, the
+ *        worker thread decoding the request died, or the request needs more new months than
+ *        one request may create (the retry creates the next ones); always with Retry-After (OTLP senders retry 429/502/503/504 and drop on anything else)
  *   500  only for a bug in the sink itself
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -29,23 +32,41 @@ import {
   type Format,
 } from './otlp';
 import { AuditStore } from './store';
-import { prepareRequest, type PreparedRequest } from './prepare';
+import { prepareRequest, type PrepareLimits, type PreparedRequest } from './prepare';
+import { DEFAULT_MAX_JSON_BODY_BYTES, ROW_BYTES_PER_BODY_BYTE, RequestTooLarge } from './limits';
 import { PreparePool } from './prepare-pool';
-import { UnavailableError, errorLine } from './errors';
+import { MonthBudgetError, UnavailableError, WorkerLostError, errorLine } from './errors';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 4320;
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * Records are accepted from receive time − 400 days to receive time + 1 day. The past reaches
+ * beyond a year of backlog (a collector queue or an app spool kept through a long outage); the
+ * future allows clock skew only.
+ */
+export const DEFAULT_ACCEPT_PAST_MS = 400 * 86_400_000;
+export const DEFAULT_ACCEPT_FUTURE_MS = 86_400_000;
+/** A backlog crossing a month boundary needs one or two; more come with the sender's retries. */
+export const DEFAULT_MAX_NEW_MONTHS = 2;
+export const DEFAULT_MAX_INFLIGHT_BYTES = 256 * 1024 * 1024;
 
 export interface ReceiverOptions {
   pool: Pool;
-  /** Bearer token; `null` disables authentication (must be explicit). */
+  /** Bearer token; `null` disables authentication (must be explicit) unless `tokens` are given. */
   token: string | null;
+  /** More accepted bearer tokens (all of them are accepted at once: rotation); see setTokens. */
+  tokens?: readonly string[] | null;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
   /** Limit for the body, applied both to the bytes received and to the decompressed bytes. */
   maxBodyBytes?: number;
+  /**
+   * The same limit for OTLP/JSON bodies, lower because parsed JSON costs several times its size
+   * (default 4 MiB, at most maxBodyBytes).
+   */
+  maxJsonBodyBytes?: number;
   /** Seconds announced in Retry-After on 503 (default 5). */
   retryAfterSeconds?: number;
   /** Requests processed at once; more get 503 (default 32). Bounds memory: each may hold maxBodyBytes. */
@@ -53,6 +74,22 @@ export interface ReceiverOptions {
   tls?: { certFile: string; keyFile: string };
   /** Worker threads that decode requests and prepare rows (default 0: on the request thread). */
   prepareWorkers?: number;
+  /**
+   * Records whose time is more than this before the receive time are refused (partial success);
+   * default DEFAULT_ACCEPT_PAST_MS. Together with acceptFutureMs this bounds the months a sender
+   * can make the sink create.
+   */
+  acceptPastMs?: number;
+  /** Same for records after the receive time (default DEFAULT_ACCEPT_FUTURE_MS). */
+  acceptFutureMs?: number;
+  /** Months one request may create; more: 503 + Retry-After once they are created (default 2). */
+  maxNewMonthsPerRequest?: number;
+  /**
+   * Memory the requests in flight may hold together: their decompressed bodies while read and
+   * decoded, then their prepared rows until COMMIT. A request that would go beyond it gets 503 +
+   * Retry-After (one request alone always proceeds; the request limits bound it). Default 256 MiB.
+   */
+  maxInflightBytes?: number;
   /** One-line log sink (default: stderr). */
   log?: (line: string) => void;
 }
@@ -67,8 +104,10 @@ export interface ReceiverStats {
   duplicates: number;
   /** Records of other event names, accepted and not stored. */
   ignored: number;
-  /** Audit records refused via partial success (retired month). */
+  /** Audit records refused via partial success (retired month, uid conflict). */
   rejected: number;
+  /** Of those: replays reusing a stored log.record.uid for other content (kept in uid_conflicts). */
+  conflicts: number;
   /** Responses by status code. */
   byStatus: Record<number, number>;
 }
@@ -86,26 +125,37 @@ class HttpError extends Error {
 class ClientGone extends Error {}
 
 export class AuditReceiver {
-  readonly stats: ReceiverStats = { requests: 0, logRecords: 0, stored: 0, duplicates: 0, ignored: 0, rejected: 0, byStatus: {} };
+  readonly stats: ReceiverStats = { requests: 0, logRecords: 0, stored: 0, duplicates: 0, ignored: 0, rejected: 0, conflicts: 0, byStatus: {} };
   private readonly server: Server;
   private readonly store: AuditStore;
-  private readonly tokenDigest: Buffer | null;
+  private tokenDigests: Buffer[] | null;
   private readonly maxBody: number;
+  private readonly maxJsonBody: number;
+  private readonly limits: PrepareLimits;
   private readonly retryAfter: string;
   private readonly maxConcurrent: number;
   private readonly log: (line: string) => void;
   private readonly workers: PreparePool | null;
   private inflight = 0;
+  /** Bytes held by the requests in flight (bodies, then rows) against maxInflightBytes. */
+  private inflightBytes = 0;
+  private readonly maxInflightBytes: number;
   private readonly idleWaiters: Array<() => void> = [];
 
   constructor(private readonly opts: ReceiverOptions) {
     assertExactInt64Decoding();
-    if (opts.token === '') throw new Error('the bearer token must not be empty');
-    this.tokenDigest = opts.token === null ? null : digest(opts.token);
-    this.store = new AuditStore(opts.pool);
+    const tokens = [...(opts.token !== null ? [opts.token] : []), ...(opts.tokens ?? [])];
+    this.tokenDigests = opts.token === null && !opts.tokens ? null : this.digests(tokens);
+    this.store = new AuditStore(opts.pool, { maxNewMonthsPerBatch: opts.maxNewMonthsPerRequest ?? DEFAULT_MAX_NEW_MONTHS });
     this.maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.maxJsonBody = Math.min(opts.maxJsonBodyBytes ?? DEFAULT_MAX_JSON_BODY_BYTES, this.maxBody);
+    this.limits = {
+      window: { pastMs: opts.acceptPastMs ?? DEFAULT_ACCEPT_PAST_MS, futureMs: opts.acceptFutureMs ?? DEFAULT_ACCEPT_FUTURE_MS },
+      maxRowChars: ROW_BYTES_PER_BODY_BYTE * this.maxBody,
+    };
     this.retryAfter = String(opts.retryAfterSeconds ?? 5);
     this.maxConcurrent = opts.maxConcurrentRequests ?? 32;
+    this.maxInflightBytes = opts.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES;
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
     this.workers = (opts.prepareWorkers ?? 0) > 0 ? new PreparePool(opts.prepareWorkers!, this.log) : null;
     const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -133,6 +183,22 @@ export class AuditReceiver {
           `Content-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`,
       );
     });
+  }
+
+  /**
+   * Replace the accepted bearer tokens (e.g. on SIGHUP): requests already authenticated are not
+   * affected. Several tokens at once let senders switch from an old token to a new one without a
+   * request being refused.
+   */
+  setTokens(tokens: readonly string[]): void {
+    if (this.tokenDigests === null) throw new Error('authentication is disabled; there are no tokens to replace');
+    this.tokenDigests = this.digests(tokens);
+  }
+
+  private digests(tokens: readonly string[]): Buffer[] {
+    if (tokens.length === 0) throw new Error('at least one bearer token is required');
+    if (tokens.some((t) => t === '')) throw new Error('the bearer token must not be empty');
+    return tokens.map(digest);
   }
 
   /** Start listening; resolves with the bound address. */
@@ -197,9 +263,10 @@ export class AuditReceiver {
     if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== '') {
       return this.reject(req, res, 415, format, `unsupported content encoding ${JSON.stringify(encoding)}; expected gzip or identity`);
     }
+    const limit = format === 'json' ? this.maxJsonBody : this.maxBody;
     const declared = Number(req.headers['content-length'] ?? NaN);
-    if (Number.isFinite(declared) && declared > this.maxBody) {
-      return this.reject(req, res, 413, format, `body of ${declared} bytes exceeds the limit of ${this.maxBody} bytes`);
+    if (Number.isFinite(declared) && declared > limit) {
+      return this.reject(req, res, 413, format, `body of ${declared} bytes exceeds the ${format === 'json' ? 'OTLP/JSON ' : ''}limit of ${limit} bytes`);
     }
     if (this.inflight >= this.maxConcurrent) {
       res.setHeader('Retry-After', this.retryAfter);
@@ -216,26 +283,67 @@ export class AuditReceiver {
   }
 
   private async process(req: IncomingMessage, res: ServerResponse, format: Format, gzip: boolean): Promise<void> {
-    let body: Buffer;
+    const held: Held = { bytes: 0 };
     try {
-      body = await readBody(req, this.maxBody, gzip);
+      await this.processHeld(req, res, format, gzip, held);
+    } finally {
+      this.inflightBytes -= held.bytes;
+    }
+  }
+
+  /**
+   * Takes `n` more bytes of the in-flight budget for a request. Refused when the budget would be
+   * exceeded while other requests hold some of it (a request alone may always proceed).
+   */
+  private reserve(held: Held, n: number): boolean {
+    if (this.inflightBytes + n > this.maxInflightBytes && this.inflightBytes > held.bytes) return false;
+    this.inflightBytes += n;
+    held.bytes += n;
+    return true;
+  }
+
+  private async processHeld(req: IncomingMessage, res: ServerResponse, format: Format, gzip: boolean, held: Held): Promise<void> {
+    let body: Buffer | undefined;
+    try {
+      body = await readBody(req, format === 'json' ? this.maxJsonBody : this.maxBody, gzip, format === 'json' ? 'OTLP/JSON ' : '',
+        (n) => this.reserve(held, n));
     } catch (err) {
       if (err instanceof ClientGone) {
         res.destroy();
         return;
       }
-      if (err instanceof HttpError) return this.reject(req, res, err.status, format, err.message);
+      if (err instanceof HttpError) {
+        if (err.status === 503) res.setHeader('Retry-After', this.retryAfter);
+        return this.reject(req, res, err.status, format, err.message);
+      }
       throw err;
     }
 
     const receivedAt = new Date();
     let decoded: PreparedRequest;
     try {
-      decoded = this.workers ? await this.workers.run(body, format, receivedAt) : prepareRequest(body, format, receivedAt);
+      decoded = this.workers
+        ? await this.workers.run(body, format, receivedAt, this.limits)
+        : prepareRequest(body, format, receivedAt, this.limits);
     } catch (err) {
       if (err instanceof PayloadError) return this.reject(req, res, 400, format, err.message);
+      if (err instanceof RequestTooLarge) return this.reject(req, res, 413, format, err.message);
       if (err instanceof RangeError) return this.reject(req, res, 400, format, `invalid payload: ${errorLine(err)}`); // e.g. stack exhausted by nesting
+      if (err instanceof WorkerLostError) {
+        this.log(`audit-sink: 503 (request not decoded, sender should retry): ${err.message}`);
+        res.setHeader('Retry-After', this.retryAfter);
+        return this.reject(req, res, 503, format, 'decoding worker lost, retry later');
+      }
       throw err;
+    }
+    // From here on the rows are held instead of the body.
+    body = undefined;
+    const rowBytes = decoded.records.reduce((n, r) => n + r.line.length + 96, 0);
+    this.inflightBytes -= held.bytes;
+    held.bytes = 0;
+    if (!this.reserve(held, rowBytes)) {
+      res.setHeader('Retry-After', this.retryAfter);
+      return this.reject(req, res, 503, format, `requests in flight hold the sink's memory budget (${this.maxInflightBytes} bytes); retry later`);
     }
 
     let inserted;
@@ -247,6 +355,11 @@ export class AuditReceiver {
         res.setHeader('Retry-After', this.retryAfter);
         return this.reject(req, res, 503, format, 'audit store unavailable, retry later');
       }
+      if (err instanceof MonthBudgetError) {
+        this.log(`audit-sink: 503 (${decoded.records.length} audit records not stored yet): ${err.message}`);
+        res.setHeader('Retry-After', this.retryAfter);
+        return this.reject(req, res, 503, format, err.message);
+      }
       this.log(`audit-sink: 500 storing ${decoded.records.length} audit records: ${errorLine(err)}`);
       return this.reject(req, res, 500, format, 'internal error while storing audit records');
     }
@@ -255,9 +368,20 @@ export class AuditReceiver {
     this.stats.ignored += decoded.ignored;
     this.stats.stored += inserted.inserted;
     this.stats.duplicates += inserted.duplicates;
-    this.stats.rejected += inserted.rejected;
-    const partial = inserted.rejected > 0
-      ? { rejectedLogRecords: inserted.rejected, errorMessage: inserted.rejectedReason ?? 'rejected' }
+    this.stats.rejected += inserted.rejected + decoded.refused;
+    this.stats.conflicts += inserted.conflicts;
+    if (inserted.conflict) {
+      const c = inserted.conflict;
+      this.log(`audit-sink: ${inserted.conflicts} uid conflict(s) refused: uid ${JSON.stringify(c.uid.slice(0, 80))} already stored with other content ` +
+        `(stored sha256 ${c.storedHash.toString('hex').slice(0, 16)}…${c.chain ? ` in ${c.chain}` : ''}, sent ${Buffer.from(c.recordHash).toString('hex').slice(0, 16)}…); ` +
+        `kept in domain_otel_audit.uid_conflicts (${this.stats.conflicts} since start)`);
+    }
+    const reasons = [
+      ...(decoded.refused > 0 ? [`${decoded.refused} log record(s) refused (first: ${decoded.refusedReason ?? 'refused'})`] : []),
+      ...(inserted.rejected > 0 ? [inserted.rejectedReason ?? 'rejected'] : []),
+    ];
+    const partial = reasons.length > 0
+      ? { rejectedLogRecords: decoded.refused + inserted.rejected, errorMessage: reasons.join('; ') }
       : undefined;
     this.count(200);
     res.writeHead(200, { 'Content-Type': contentTypeOf(format) });
@@ -265,12 +389,16 @@ export class AuditReceiver {
   }
 
   private authorized(header: string | undefined): boolean {
-    if (this.tokenDigest === null) return true;
+    if (this.tokenDigests === null) return true;
     if (typeof header !== 'string') return false;
     const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
     if (!m) return false;
-    // Compare fixed-length digests so neither content nor length leaks through timing.
-    return timingSafeEqual(digest(m[1]!), this.tokenDigest);
+    // Compare fixed-length digests so neither content nor length leaks through timing; every
+    // accepted token is compared, so the time does not tell which one matched.
+    const presented = digest(m[1]!);
+    let ok = false;
+    for (const d of this.tokenDigests) ok = timingSafeEqual(presented, d) || ok;
+    return ok;
   }
 
   private reject(req: IncomingMessage, res: ServerResponse, status: number, format: Format | null, reason: string): void {
@@ -334,7 +462,11 @@ function grpcCode(status: number): number {
  * Read the body, inflating gzip on the fly. Both the received bytes and the inflated bytes
  * are capped, so a gzip bomb is stopped after `max` bytes of output, not after inflating.
  */
-function readBody(req: IncomingMessage, max: number, gzip: boolean): Promise<Buffer> {
+interface Held {
+  bytes: number;
+}
+
+function readBody(req: IncomingMessage, max: number, gzip: boolean, kind: string, reserve: (n: number) => boolean): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let raw = 0;
@@ -363,8 +495,12 @@ function readBody(req: IncomingMessage, max: number, gzip: boolean): Promise<Buf
       size += chunk.length;
       if (size > max) {
         fail(new HttpError(413, gzip
-          ? `decompressed body exceeds the limit of ${max} bytes`
-          : `body exceeds the limit of ${max} bytes`));
+          ? `decompressed body exceeds the ${kind}limit of ${max} bytes`
+          : `body exceeds the ${kind}limit of ${max} bytes`));
+        return;
+      }
+      if (!reserve(chunk.length)) {
+        fail(new HttpError(503, 'requests in flight hold the memory budget of the sink; retry later'));
         return;
       }
       chunks.push(chunk);
@@ -373,7 +509,7 @@ function readBody(req: IncomingMessage, max: number, gzip: boolean): Promise<Buf
       if (settled) return;
       raw += chunk.length;
       if (raw > max) {
-        fail(new HttpError(413, `body exceeds the limit of ${max} bytes`));
+        fail(new HttpError(413, `body exceeds the ${kind}limit of ${max} bytes`));
         return;
       }
       if (gunzip) {

@@ -4,7 +4,8 @@
  * Per batch:
  *   1. find each record's segment (month × tenant, segments.ts), creating months on demand;
  *   2. BEGIN; register the uids in `record_uids` with ON CONFLICT DO NOTHING RETURNING: the
- *      returned ones are new, the rest are replays;
+ *      returned ones are new, the rest are replays — or conflicts, when a replay's record differs
+ *      from the one stored under its uid (uid-registry.ts);
  *   3. per segment, in sorted order: lock a chain of it no one else is appending to, read
  *      that chain's head (last seq and row_hash) — stable while we hold its lock — link the
  *      rows (row hashes over the content hashes prepare.ts computed before) and COPY them
@@ -18,9 +19,10 @@ import type { AuditRecord } from './otlp';
 import { chainIds, chainLockKey, genesisHash, monthOfUnixNano, rowHash } from './chain';
 import { copyBytea, copyRows } from './copy-rows';
 import { prepareRecords, type PreparedRecord } from './prepare';
-import { UnavailableError, isUnavailable, sqlState, errorLine } from './errors';
-import { SegmentDirectory, type Segment } from './segments';
+import { MonthBudgetError, UnavailableError, isUnavailable, sqlState, errorLine } from './errors';
+import { SegmentDirectory, type MonthBudget, type Segment } from './segments';
 import { SCHEMA, quoteIdent } from './sql-text';
+import { registerUids, type Conflict, type Placed } from './uid-registry';
 
 export { SCHEMA };
 
@@ -29,9 +31,16 @@ export interface InsertResult {
   inserted: number;
   /** Records whose uid was already stored (replays), skipped. */
   duplicates: number;
-  /** Records that cannot be stored (their month's chain was retired), reported as partial success. */
+  /**
+   * Records that cannot be stored, reported as partial success: their month's chain was retired,
+   * or they reuse a stored uid for other content (conflicts).
+   */
   rejected: number;
   rejectedReason?: string;
+  /** Records refused because their uid is stored with other content (kept in uid_conflicts). */
+  conflicts: number;
+  /** The first of them, for the log line. */
+  conflict?: Conflict;
 }
 
 export interface PoolOptions {
@@ -87,10 +96,21 @@ export async function withClient<T>(pool: Pool, fn: (client: PoolClient) => Prom
   }
 }
 
+export interface StoreOptions {
+  /**
+   * Months (partitions) one batch may create; a batch needing more gets MonthBudgetError after
+   * creating that many (default: no limit).
+   */
+  maxNewMonthsPerBatch?: number;
+}
+
 export class AuditStore {
   private readonly segments: SegmentDirectory;
 
-  constructor(readonly pool: Pool) {
+  constructor(
+    readonly pool: Pool,
+    private readonly opts: StoreOptions = {},
+  ) {
     this.segments = new SegmentDirectory(pool);
   }
 
@@ -114,15 +134,17 @@ export class AuditStore {
   }
 
   private async insertOnce(records: readonly PreparedRecord[]): Promise<InsertResult> {
-    const result: InsertResult = { inserted: 0, duplicates: 0, rejected: 0 };
+    const result: InsertResult = { inserted: 0, duplicates: 0, rejected: 0, conflicts: 0 };
     if (records.length === 0) return result;
 
-    // Duplicates inside the batch: keep the first.
+    // Repeated uids inside the batch: the first is the candidate, the others are checked against it.
     const byUid = new Map<string, PreparedRecord>();
+    const repeats: PreparedRecord[] = [];
     for (const r of records) {
-      if (byUid.has(r.uid)) result.duplicates++;
+      if (byUid.has(r.uid)) repeats.push(r);
       else byUid.set(r.uid, r);
     }
+    const retired: string[] = [];
 
     // Group by month and tenant, then place each group in its segment (creating months that
     // do not exist yet): one lookup per group, not per record.
@@ -135,12 +157,15 @@ export class AuditStore {
       group.records.push(r);
     }
     const bySegment = new Map<string, { segment: Segment; records: PreparedRecord[] }>();
+    const limit = this.opts.maxNewMonthsPerBatch;
+    const budget: MonthBudget | undefined = limit === undefined ? undefined : { limit, remaining: limit, missing: [] };
     try {
       for (const { month, tenantId, records: list } of byKey.values()) {
-        const placed = await this.segments.place(month, tenantId);
+        const placed = await this.segments.place(month, tenantId, budget);
+        if (placed === undefined) continue; // a month beyond the budget: see below
         if ('retired' in placed) {
           result.rejected += list.length;
-          result.rejectedReason = `${result.rejected} record(s) fall in retired audit chain ${placed.retired}`;
+          retired.push(placed.retired);
           continue;
         }
         const group = bySegment.get(placed.segment.id);
@@ -151,6 +176,17 @@ export class AuditStore {
       if (isUnavailable(err)) throw new UnavailableError(`postgres unavailable: ${errorLine(err)}`, err);
       throw err;
     }
+    if (budget && budget.missing.length > 0) {
+      const missing = new Set(budget.missing);
+      throw new MonthBudgetError(
+        `request needs ${missing.size} more new month(s); at most ${budget.limit} are created per request (--max-new-months), ` +
+          `the others on the sender's retry (${[...missing].sort().slice(0, 5).join(', ')}${missing.size > 5 ? ', …' : ''})`,
+      );
+    }
+    if (retired.length > 0) result.rejectedReason = `${result.rejected} record(s) fall in retired audit chain ${retired.join(', ')}`;
+    const placedUids = new Set([...bySegment.values()].flatMap((g) => g.records.map((r) => r.uid)));
+    // Repeats of a record refused above are refused with it.
+    result.duplicates += repeats.filter((r) => !placedUids.has(r.uid)).length;
     if (bySegment.size === 0) return result;
 
     const groups = [...bySegment.values()].sort((a, b) => (a.segment.id < b.segment.id ? -1 : 1));
@@ -159,25 +195,19 @@ export class AuditStore {
       await withClient(this.pool, async (client) => {
         await client.query('BEGIN');
         try {
-          // 1. Register the uids; the returned ones are new. Not under a chain lock, so
-          //    concurrent requests do this in parallel; a replayed uid still uncommitted
-          //    elsewhere makes us wait for that transaction's outcome.
-          const uids: string[] = [];
-          const uidSegments: string[] = [];
-          for (const { segment, records: list } of groups) {
-            for (const r of list) {
-              uids.push(r.uid);
-              uidSegments.push(segment.id);
-            }
+          // 1. Register the uids; the new ones get rows, replays with other content are conflicts.
+          const placed: Placed[] = groups.flatMap(({ segment, records: list }) => list.map((record) => ({ record, segment: segment.id })));
+          const reg = await registerUids(client, placed, repeats.filter((r) => placedUids.has(r.uid)));
+          const isNew = reg.fresh;
+          result.duplicates += reg.replays - reg.conflicts.length;
+          result.conflicts = reg.conflicts.length;
+          if (reg.conflicts.length > 0) {
+            result.conflict = reg.conflicts[0];
+            result.rejected += reg.conflicts.length;
+            const reason = `${reg.conflicts.length} record(s) reuse a log.record.uid already stored with other content ` +
+              `(uid ${JSON.stringify(reg.conflicts[0]!.uid.slice(0, 80))}); kept in ${SCHEMA}.uid_conflicts, not stored`;
+            result.rejectedReason = result.rejectedReason ? `${result.rejectedReason}; ${reason}` : reason;
           }
-          const fresh = await client.query<{ uid: string }>(
-            `INSERT INTO ${SCHEMA}.record_uids (uid, chain)
-             SELECT u, c FROM unnest($1::text[], $2::text[]) AS t(u, c) ORDER BY u
-             ON CONFLICT (uid) DO NOTHING RETURNING uid`,
-            [arrayLiteral(uids), arrayLiteral(uidSegments)],
-          );
-          const isNew = new Set(fresh.rows.map((row) => row.uid));
-          result.duplicates += uids.length - isNew.size;
 
           // 2. Per segment (sorted: segments are locked in one order, no deadlocks): take a
           //    free chain of the segment, read its head, link the rows, one COPY into the leaf.

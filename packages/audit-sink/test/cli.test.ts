@@ -139,6 +139,40 @@ describe('domain-otel-audit CLI: migrate and serve as real commands', function (
     assert.equal(await done, 0);
   });
 
+  it('serve: several tokens at once (the variable plus a token file, one per line), reloaded on SIGHUP: a rotation refuses nobody in between', async () => {
+    const tokenFile = join(tmp, 'tokens');
+    writeFileSync(tokenFile, '# tokens of the audit sink\nold-token\n\n  new-token  \n');
+    const { child, url, stderr } = await spawnServe(['--port', '0', '--token-file', tokenFile], {
+      DOMAIN_OTEL_AUDIT_SINK_TOKEN: 'env-token',
+      DOMAIN_OTEL_AUDIT_DATABASE_URL: pg.connectionString('cli', 'sink'),
+    });
+    const done = exited(child);
+    const accepted = async (token: string) => (await exportWith('proto', url, await sdkRecords([decision()]), { token })).code === 0;
+    const reload = async (content: string, expect: RegExp) => {
+      writeFileSync(tokenFile, content);
+      const seen = stderr().length;
+      child.kill('SIGHUP');
+      for (let i = 0; i < 100 && !expect.test(stderr().slice(seen)); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.match(stderr().slice(seen), expect);
+    };
+    try {
+      assert.match(stderr(), /accepting 3 bearer tokens \(1 from DOMAIN_OTEL_AUDIT_SINK_TOKEN, 2 from the token file\)/);
+      assert.deepEqual([await accepted('old-token'), await accepted('new-token'), await accepted('env-token'), await accepted('other')], [true, true, true, false]);
+      // rotation step: the old token is removed from the file; SIGHUP reloads it without a restart
+      await reload('new-token\nnewer-token\n', /token file reloaded: accepting 3 bearer tokens/);
+      assert.deepEqual([await accepted('old-token'), await accepted('new-token'), await accepted('newer-token'), await accepted('env-token')], [false, true, true, true]);
+      // a broken file (empty, a token with a space inside) keeps the tokens in use
+      await reload('\n', /the token file holds no token; keeping the 3 bearer tokens in use/);
+      await reload('a b\n', /line 1: expected one token per line without spaces; keeping the 3 bearer tokens in use/);
+      assert.equal(await accepted('newer-token'), true);
+      assert.doesNotMatch(stderr(), /old-token|new-token|env-token/, 'tokens never printed');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await done, 0);
+    assert.match(stderr(), /responses 200: 7, 401: 2/);
+  });
+
   it('serve: configuration errors are one line and exit 2', async () => {
     const run = (args: string[], env: Record<string, string> = {}) =>
       new Promise<{ code: number | null; err: string }>((resolve) => {
@@ -157,6 +191,9 @@ describe('domain-otel-audit CLI: migrate and serve as real commands', function (
       [['--token', 't', '--tls-cert', '/nonexistent.pem'], {}, 'domain-otel-audit: serve: TLS needs both --tls-cert and --tls-key\n'],
       [['--token', 't', '--no-auth'], {}, 'domain-otel-audit: serve: --no-auth conflicts with a configured token; use one or the other\n'],
       [['--token', 't'], { DOMAIN_OTEL_AUDIT_SINK_WORKERS: 'many' }, 'domain-otel-audit: DOMAIN_OTEL_AUDIT_SINK_WORKERS "many": expected an integer from 0 to 64\n'],
+      [['--token', 't'], { DOMAIN_OTEL_AUDIT_SINK_ACCEPT_PAST: 'forever' }, 'domain-otel-audit: DOMAIN_OTEL_AUDIT_SINK_ACCEPT_PAST "forever": expected a positive duration such as 90s, 30m, 24h, 7d or 2w\n'],
+      [['--token', 't', '--max-new-months', '0'], {}, 'domain-otel-audit: --max-new-months "0": expected an integer from 1 to 1000\n'],
+      [['--token', 'two words'], {}, 'domain-otel-audit: --token: expected a token without spaces\n'],
     ];
     for (const [args, env, expected] of cases) {
       const r = await run(args, env);

@@ -61,7 +61,7 @@ describe('audit-sink upgrade: a database of schema version 1 keeps its chains an
     }
 
     const v2 = await migrate(admin, { writerLogin: 'upgrade_writer', monthsAhead: 0 });
-    assert.equal(v2.applied[0], '002_streams_and_tenant_partitions.sql');
+    assert.equal(v2.applied[0], '002_streams_and_tenant_partitions.sql', 'and the versions after it');
     const before = await cli(['verify', '--database-url', adminUrl, '--chain', '2021-03']);
     assert.equal(before.code, 0, before.out + before.err);
     assert.match(before.out, /^chain 2021-03: ok, 3 rows, head 2021-03:3:[0-9a-f]{64}$/m);

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { PayloadError } from '../src';
+import { RequestTooLarge } from '../src/limits';
 import { prepareRequest } from '../src/prepare';
 import { PreparePool } from '../src/prepare-pool';
-import { startSink, type SinkFixture } from './helpers/sink-fixture';
+import { ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import { startSink, TOKEN, type SinkFixture } from './helpers/sink-fixture';
 import { cli } from './helpers/cli-run';
 import { assertExported, decision, exportWith, sdkRecords } from './helpers/otlp-client';
 
@@ -38,8 +40,8 @@ describe('audit-sink worker threads: decoding and hashing off the request thread
       assert.equal(remote.total, 30);
       assert.equal(remote.ignored, 10);
       assert.deepEqual(
-        remote.records.map((r) => ({ ...r, content: Buffer.from(r.content).toString('hex') })),
-        local.records.map((r) => ({ ...r, content: Buffer.from(r.content).toString('hex') })),
+        remote.records.map((r) => ({ ...r, content: Buffer.from(r.content).toString('hex'), recordHash: Buffer.from(r.recordHash).toString('hex') })),
+        local.records.map((r) => ({ ...r, content: Buffer.from(r.content).toString('hex'), recordHash: Buffer.from(r.recordHash).toString('hex') })),
       );
     } finally {
       await pool.close();
@@ -73,6 +75,28 @@ describe('audit-sink worker threads: decoding and hashing off the request thread
     }
   });
 
+  it('a worker whose heap runs out on one request fails that request with RequestTooLarge (413, its retry would too), and the next one is served', async () => {
+    const logs: string[] = [];
+    const pool = new PreparePool(1, (l) => logs.push(l), 48);
+    const keepAlive = setInterval(() => {}, 1000); // the pool's threads are unref'd
+    try {
+      // 2,000 audit records sharing a 20 kB resource: 40 MB of row text, more than a 48 MiB heap holds twice over
+      const big = logsV1.ExportLogsServiceRequest.encode(logsV1.ExportLogsServiceRequest.fromObject({
+        resourceLogs: [{ resource: { attributes: [{ key: 'big', value: { stringValue: 'r'.repeat(20_000) } }] }, scopeLogs: [{
+          logRecords: Array.from({ length: 2000 }, (_, i) => ({ eventName: 'domain.audit.decision', attributes: [{ key: 'log.record.uid', value: { stringValue: `oom-${i}` } }] })),
+        }] }],
+      })).finish();
+      await assert.rejects(pool.run(big, 'protobuf', new Date()), (err: Error) =>
+        err instanceof RequestTooLarge && /needed more than the 48 MiB heap of a worker thread/.test(err.message));
+      assert.match(logs.join('\n'), /reaching memory limit/);
+      await new Promise((r) => setTimeout(r, 1100)); // a worker that died young is replaced after 1 s
+      assert.equal((await pool.run(body(3), 'protobuf', new Date())).records.length, 2);
+    } finally {
+      clearInterval(keepAlive);
+      await pool.close();
+    }
+  });
+
   describe('a receiver with worker threads', () => {
     let sink: SinkFixture;
     before(async () => {
@@ -92,6 +116,34 @@ describe('audit-sink worker threads: decoding and hashing off the request thread
       const v = await cli(['verify', '--database-url', sink.adminUrl, '--chain', '2023-07']);
       assert.equal(v.code, 0, v.out + v.err);
       assert.match(v.out, /^chain 2023-07#0: ok, 40 rows/m);
+    });
+
+    it('a worker that dies under a request answers 503 + Retry-After (the collector retries), not 500 (it would drop the batch)', async () => {
+      // Reaching into the receiver: its worker is being terminated when the task is posted to it.
+      const pool = (sink.receiver as unknown as { workers: PreparePool }).workers;
+      const slots = (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
+      const run = pool.run.bind(pool);
+      pool.run = (...args) => {
+        for (const slot of slots) void slot.worker.terminate();
+        return run(...args);
+      };
+      const specs = [decision({ 'user.id': 'dies-1' }, { timestamp: new Date(Date.UTC(2023, 6, 2)) })];
+      let res: Response;
+      try {
+        res = await fetch(sink.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-protobuf', authorization: `Bearer ${TOKEN}` },
+          body: ProtobufLogsSerializer.serializeRequest(await sdkRecords(specs)) as Uint8Array,
+        });
+      } finally {
+        pool.run = run;
+      }
+      assert.equal(res.status, 503, await res.clone().text());
+      assert.equal(res.headers.get('retry-after'), '1');
+      // the replacement worker takes the retry
+      assertExported(await exportWith('proto', sink.url, await sdkRecords(specs)));
+      const n = await sink.admin.query(`SELECT count(*)::int AS n FROM domain_otel_audit.records WHERE user_id = 'dies-1'`);
+      assert.equal(n.rows[0].n, 1);
     });
   });
 });

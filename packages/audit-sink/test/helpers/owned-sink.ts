@@ -10,7 +10,7 @@
  */
 import { Client, Pool } from 'pg';
 import { AuditReceiver, createPool, migrate } from '../../src';
-import { TOKEN } from './sink-fixture';
+import { ANY_TIME, TOKEN } from './sink-fixture';
 import type { ThrowawayPostgres } from './throwaway-postgres';
 
 export interface OwnedSink {
@@ -56,7 +56,7 @@ export async function startOwnedSink(pg: ThrowawayPostgres, opts: { guard: boole
   const owner = new Client({ connectionString: ownerUrl });
   await owner.connect();
   const writerPool = createPool({ connectionString: pg.connectionString(db, writerLogin), max: 4, timeoutMs: 5000 });
-  const receiver = new AuditReceiver({ pool: writerPool, token: TOKEN, host: '127.0.0.1', port: 0, prepareWorkers: 0, log: () => {} });
+  const receiver = new AuditReceiver({ pool: writerPool, token: TOKEN, host: '127.0.0.1', port: 0, prepareWorkers: 0, log: () => {}, ...ANY_TIME });
   await receiver.listen();
   return {
     db,

@@ -26,6 +26,16 @@ export interface SinkFixture {
 
 let dbCounter = 0;
 
+/**
+ * The suites store records of fixed past dates (2019–2025): a receiver that accepts any time and
+ * any number of new months per request, unless a test asks for the defaults (time-window.test.ts).
+ */
+export const ANY_TIME = {
+  acceptPastMs: 200 * 365 * 86_400_000,
+  acceptFutureMs: 200 * 365 * 86_400_000,
+  maxNewMonthsPerRequest: 1000,
+} as const;
+
 export async function startSink(
   opts: { pg?: ThrowawayPostgres; receiver?: Partial<ReceiverOptions>; poolTimeoutMs?: number; poolSize?: number } = {},
 ): Promise<SinkFixture> {
@@ -61,6 +71,7 @@ async function setUp(
     port: 0,
     retryAfterSeconds: 1,
     log: (l) => logs.push(l),
+    ...ANY_TIME,
     ...opts.receiver,
   });
   await receiver.listen();
