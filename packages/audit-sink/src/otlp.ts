@@ -114,7 +114,8 @@ export interface DecodeCounts {
   total: number;
   /**
    * Audit records refused one by one (reported through OTLP partial success): outside the time
-   * window, or beyond a per-record limit (limits.ts).
+   * window, beyond a per-record limit (limits.ts), or with a malformed field while other audit
+   * records of the request are well-formed.
    */
   refused: number;
   /** Why the first of them was refused (one line). */
@@ -144,8 +145,8 @@ export function decodeExportLogsRequest(body: Uint8Array, format: Format, opts: 
 /**
  * Decodes the request and hands its audit records to `onAudit` one at a time, so a caller can
  * turn each into its row and let the decoded form go (prepare.ts). Throws PayloadError (400) or
- * RequestTooLarge (413) for the request as a whole; a record beyond a per-record limit or outside
- * the time window is counted in `refused` instead.
+ * RequestTooLarge (413) for the request as a whole; a record beyond a per-record limit, outside
+ * the time window, or malformed beside well-formed ones is counted in `refused` instead.
  */
 export function streamExportLogsRequest(
   body: Uint8Array,
@@ -155,19 +156,32 @@ export function streamExportLogsRequest(
 ): DecodeCounts {
   const counts: DecodeCounts = { ignored: 0, total: 0, refused: 0 };
   const window = opts.window && windowBounds(opts.window, opts.receivedUnixNano);
+  let accepted = 0;
+  let malformed = 0;
+  let firstMalformed: PayloadError | undefined;
   const accept = (make: () => AuditRecord) => {
     try {
       const record = make();
       if (window) checkWindow(record.timeUnixNano, window);
       onAudit(record);
+      accepted++;
     } catch (err) {
-      if (!(err instanceof RecordRefused)) throw err;
+      // A malformed field inside one record (its ids, times, values, or its resource's) refuses
+      // that record only: answering 400 would make the collector drop every record of its batch.
+      if (err instanceof PayloadError) {
+        malformed++;
+        firstMalformed ??= err;
+      } else if (!(err instanceof RecordRefused)) {
+        throw err;
+      }
       counts.refused++;
-      counts.refusedReason ??= oneLine(err.message);
+      counts.refusedReason ??= oneLine((err as Error).message);
     }
   };
   if (format === 'protobuf') streamProtobuf(body, opts, counts, accept);
   else walkRequest(parseOtlpJson(body), 'json', opts, counts, accept);
+  // Nothing but malformed audit records: the request as a whole is bad (400), and no good record is lost.
+  if (firstMalformed && accepted === 0 && malformed === counts.refused) throw firstMalformed;
   return counts;
 }
 
@@ -200,10 +214,14 @@ function streamProtobuf(body: Uint8Array, opts: DecodeOptions, counts: DecodeCou
   });
 }
 
+/** Why the records of a resource (scope) are refused: it exceeds a limit or is malformed. */
+type PartRefusal = RecordRefused | PayloadError;
+const isPartRefusal = (err: unknown): err is PartRefusal => err instanceof RecordRefused || err instanceof PayloadError;
+
 /** A resource's (scope's) plain form, built once for all its records — or why its records are refused. */
 class Shared<T extends object> {
   private holder: Holder | undefined;
-  private value: T | RecordRefused | undefined;
+  private value: T | PartRefusal | undefined;
 
   constructor(private readonly build: (h: Holder) => T) {}
 
@@ -213,11 +231,11 @@ class Shared<T extends object> {
       try {
         this.value = shareCanonical(this.build(h));
       } catch (err) {
-        if (!(err instanceof RecordRefused)) throw err;
+        if (!isPartRefusal(err)) throw err;
         this.value = err;
       }
     }
-    if (this.value instanceof RecordRefused) throw this.value;
+    if (isPartRefusal(this.value)) throw this.value;
     return this.value!;
   }
 }
@@ -515,7 +533,7 @@ function walkRequest(msg: unknown, format: Format, opts: DecodeOptions, counts: 
 
 /** Like Shared, for the JSON walker: one resource (scope) object, built on first use. */
 class Lazy<T extends object> {
-  private value: T | RecordRefused | undefined;
+  private value: T | PartRefusal | undefined;
 
   constructor(private readonly build: () => T) {}
 
@@ -524,11 +542,11 @@ class Lazy<T extends object> {
       try {
         this.value = shareCanonical(this.build());
       } catch (err) {
-        if (!(err instanceof RecordRefused)) throw err;
+        if (!isPartRefusal(err)) throw err;
         this.value = err;
       }
     }
-    if (this.value instanceof RecordRefused) throw this.value;
+    if (isPartRefusal(this.value)) throw this.value;
     return this.value;
   }
 }

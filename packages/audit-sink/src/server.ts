@@ -4,9 +4,11 @@
  * Status codes, and why:
  *   200  every audit record of the request is committed (or was already stored); body is an
  *        ExportLogsServiceResponse in the request's encoding (partial success for records in
- *        a retired month, outside the accepted time window or beyond the per-record limits,
- *        and for replays reusing a stored uid for other content)
- *   400  the body cannot be decoded (bad protobuf/JSON/gzip, invalid field); one-line reason
+ *        a retired month, outside the accepted time window, beyond the per-record limits or
+ *        with a malformed field beside well-formed records, and for replays reusing a stored
+ *        uid for other content)
+ *   400  the body cannot be decoded (bad protobuf/JSON/gzip envelope), or no audit record in it
+ *        is well-formed; one-line reason
  *   401  missing or wrong bearer token
  *   404/405  other paths / methods
  *   413  body above the limit (lower for JSON), compressed or decompressed, or a request whose

@@ -194,6 +194,33 @@ for (const workers of [0, 2]) {
       assert.equal(await count(), n, 'nothing stored');
     });
 
+    it('a malformed field in one record (bad trace id, non-integer time) refuses that record only; the others of the request are stored (JSON and protobuf)', async () => {
+      // Was a 400 for the whole request: the collector drops a batch answered 400, good records with it.
+      const good = [uid(), uid()];
+      const json = { resourceLogs: [{ scopeLogs: [{ logRecords: [
+        { eventName: 'domain.audit.decision', traceId: 'xyz', attributes: [{ key: 'log.record.uid', value: { stringValue: uid() } }] },
+        { eventName: 'domain.audit.decision', timeUnixNano: '1763000000000000000', attributes: [{ key: 'log.record.uid', value: { stringValue: good[0] } }] },
+        { eventName: 'domain.audit.decision', timeUnixNano: 'soon', attributes: [{ key: 'log.record.uid', value: { stringValue: uid() } }] },
+      ] }] }] };
+      const r = await post(sink.url, Buffer.from(JSON.stringify(json)), { ...auth, ...JSON_CT });
+      assert.equal(r.status, 200, r.body.toString());
+      const partial = JSON.parse(r.body.toString()).partialSuccess;
+      assert.equal(partial.rejectedLogRecords, '2');
+      assert.match(partial.errorMessage, /^2 log record\(s\) refused \(first: resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[0\]\.traceId: expected 32 hex digits\)$/);
+      // protobuf: a trace id of 3 bytes in the first record, the second record intact
+      const proto = logsV1.ExportLogsServiceRequest.fromObject({ resourceLogs: [{ scopeLogs: [{ logRecords: [
+        { timeUnixNano: '1763000000000000000', eventName: 'domain.audit.decision', traceId: Buffer.from([1, 2, 3]), attributes: [{ key: 'log.record.uid', value: { stringValue: uid() } }] },
+        { timeUnixNano: '1763000000000000000', eventName: 'domain.audit.decision', attributes: [{ key: 'log.record.uid', value: { stringValue: good[1] } }] },
+      ] }] }] });
+      const p = await post(sink.url, logsV1.ExportLogsServiceRequest.encode(proto).finish(), { ...auth, ...PROTO });
+      assert.equal(p.status, 200, p.body.toString());
+      const decoded = logsV1.ExportLogsServiceResponse.decode(p.body);
+      assert.equal(Number(decoded.partialSuccess.rejectedLogRecords), 1);
+      assert.match(decoded.partialSuccess.errorMessage, /logRecords\[0\]\.traceId: expected 16 bytes, got 3/);
+      const stored = await sink.admin.query('SELECT uid FROM domain_otel_audit.records WHERE uid = ANY($1)', [good]);
+      assert.deepEqual(stored.rows.map((x) => x.uid).sort(), [...good].sort());
+    });
+
     it('413 for a body above the limit: declared length, chunked stream, and a gzip bomb', async () => {
       const n = await count();
       const big = Buffer.alloc(100 * 1024, 0x41);
@@ -254,7 +281,7 @@ for (const workers of [0, 2]) {
         const payload = mode === 1 ? b.subarray(0, rand(b.length)) : mode === 2 ? Buffer.concat([b, Buffer.from([rand(256), rand(256)])]) : b;
         const r = await post(sink.url, payload, { ...auth, ...PROTO });
         statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-        assert.ok(r.status === 200 || r.status === 400, `status ${r.status}: ${r.body.toString()}`);
+        assert.ok(r.status === 200 || r.status === 400, `status ${r.status}: ${r.body.toString()} ${sink.logs.slice(-3).join(' | ')}`);
       }
       assert.ok((statuses.get(400) ?? 0) > 0);
       const u = uid();
