@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * domain-otel-audit — serve | migrate | query | verify | retain | checkpoint | prove | verify-proof | keygen
+ * domain-otel-audit — serve | migrate | query | verify | retain | checkpoint | prove | verify-proof | keygen | ui
  *
  * Exit codes: 0 success; 1 verify found a broken chain (or a checkpoint was refused, a proof is
  * invalid); 2 usage or configuration error; 3 the operation could not complete (database
@@ -16,10 +16,11 @@ import {
 } from './cli-evidence';
 import { UsageError, errorLine } from './errors';
 import { migrate } from './migrate';
-import { queryAudit, toNdjson, toTable, type QueryFilters } from './query';
+import { queryAudit, toCsv, toNdjson, toTable, type QueryFilters } from './query';
 import { retain } from './retain';
 import { AuditReceiver, DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from './server';
 import { createPool } from './store';
+import { SERVE_UI_HELP, SERVE_UI_OPTIONS, UI_HELP, serveViewerConfig, startViewer, uiCmd } from './ui/cli-ui';
 import { verify } from './verify';
 
 export type { CliIo };
@@ -39,13 +40,15 @@ commands:
   prove     write an inclusion proof of one record, checkable offline
   verify-proof  check an inclusion proof offline
   keygen    create the Ed25519 key pair that signs checkpoints
+  ui        the audit viewer: a read-only web page to search, open, verify and export records
 
 common options:
   --database-url URL   Postgres connection string (env DOMAIN_OTEL_AUDIT_DATABASE_URL;
                        otherwise the libpq variables PGHOST, PGPORT, PGUSER, PGDATABASE, ...)
   -h, --help           help for a command
 
-Every query, verify, retain, checkpoint and prove run appends a domain.audit.access record.
+Every query, verify, retain, checkpoint and prove run, and every search, record view, export and
+proof download in the viewer, appends a domain.audit.access record.
 
 exit codes: 0 ok, 1 verify found a broken chain (checkpoint refused, proof invalid), 2 usage error, 3 operation failed
 `,
@@ -70,7 +73,8 @@ exit codes: 0 ok, 1 verify found a broken chain (checkpoint refused, proof inval
   --checkpoint-dir DIR   where (env DOMAIN_OTEL_AUDIT_CHECKPOINT_DIR)
   --checkpoint-key FILE  signing key (env DOMAIN_OTEL_AUDIT_CHECKPOINT_KEY_FILE or DOMAIN_OTEL_AUDIT_CHECKPOINT_KEY)
   --checkpoint-publish-command CMD  run CMD NOTE MANIFEST after each (env DOMAIN_OTEL_AUDIT_CHECKPOINT_PUBLISH_COMMAND)
-`,
+${SERVE_UI_HELP}`,
+  ui: UI_HELP,
   migrate: `usage: ${PROG} migrate [options]
 
   --months-ahead N       partitions created after the current month (default 3)
@@ -86,7 +90,7 @@ exit codes: 0 ok, 1 verify found a broken chain (checkpoint refused, proof inval
   --database-url URL     connect as the schema owner (CREATEROLE needed to create roles); as a
                          superuser, the DDL guard is installed too
 `,
-  query: `usage: ${PROG} query [filters] [--ndjson]
+  query: `usage: ${PROG} query [filters] [--ndjson | --csv]
 
   --user ID  --tenant ID  --manager NAME  --entity ID  --action ACTION  --outcome OUTCOME
   --event NAME  --trace TRACE_ID  --uid UID  --service NAME
@@ -95,6 +99,7 @@ exit codes: 0 ok, 1 verify found a broken chain (checkpoint refused, proof inval
   --limit N              at most N rows (default 1000)
   --desc                 newest first
   --ndjson               one JSON object per line (includes the full record)
+  --csv                  RFC 4180 CSV with a header line (the full record as JSON in the last column)
 `,
   verify: `usage: ${PROG} verify [options]
 
@@ -141,6 +146,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await verifyProofCmd(rest, io);
       case 'keygen':
         return await keygenCmd(rest, io);
+      case 'ui':
+        return await uiCmd(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -148,7 +155,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.out(HELP['main']!);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected serve, migrate, query, verify, retain, checkpoint, prove, verify-proof or keygen`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected serve, migrate, query, verify, retain, checkpoint, prove, verify-proof, keygen or ui`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
@@ -184,6 +191,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     'max-concurrency': { type: 'string' },
     workers: { type: 'string' },
     ...SERVE_CHECKPOINT_OPTIONS,
+    ...SERVE_UI_OPTIONS,
   });
   if (helpRequested('serve', v, io)) return 0;
   const env = io.env;
@@ -233,6 +241,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   }
 
   const checkpointConfig = checkpointScheduleConfig(v, env);
+  const viewerConfig = serveViewerConfig(v, env, token, checkpointConfig && { dir: checkpointConfig.dir, key: checkpointConfig.key });
   const url = databaseUrl(v, env);
   const timeoutMs = dbTimeout ? parseDuration(dbTimeout[0], dbTimeout[1]) : 10_000;
   const log = (line: string) => io.err(line + '\n');
@@ -275,6 +284,15 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     })
     .catch((err) => log(`${PROG}: warning: postgres not reachable yet (${errorLine(err)}); requests get 503 until it is`));
   const checkpoints = checkpointConfig && startCheckpointSchedule(checkpointConfig, pool, log);
+  let viewer: Awaited<ReturnType<typeof startViewer>> | undefined;
+  try {
+    viewer = viewerConfig && (await startViewer(viewerConfig, log));
+  } catch (err) {
+    await receiver.close();
+    await checkpoints?.stop();
+    await pool.end().catch(() => {});
+    throw err;
+  }
   io.onListening?.(receiver.url);
 
   await (io.stopSignal ??
@@ -283,6 +301,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
       process.once('SIGTERM', resolve);
     }));
   log(`${PROG}: shutting down; finishing requests in flight`);
+  await viewer?.stop();
   await receiver.close();
   await checkpoints?.stop(); // a last checkpoint covering every row acknowledged
   await pool.end().catch(() => {});
@@ -371,8 +390,10 @@ async function queryCmd(argv: string[], io: CliIo): Promise<number> {
     limit: { type: 'string' },
     desc: { type: 'boolean' },
     ndjson: { type: 'boolean' },
+    csv: { type: 'boolean' },
   });
   if (helpRequested('query', v, io)) return 0;
+  if (v['ndjson'] && v['csv']) throw new UsageError('query: --ndjson and --csv both choose the output format; use one');
   const f: QueryFilters = {};
   for (const k of ['user', 'tenant', 'manager', 'entity', 'action', 'outcome', 'event', 'uid', 'service'] as const) {
     if (v[k] !== undefined) f[k] = parseNonEmpty(`--${k}`, v[k] as string);
@@ -401,7 +422,7 @@ async function queryCmd(argv: string[], io: CliIo): Promise<number> {
     return found;
   });
   if (!rows) return 3;
-  io.out(v['ndjson'] ? toNdjson(rows) : toTable(rows));
+  io.out(v['ndjson'] ? toNdjson(rows) : v['csv'] ? toCsv(rows) : toTable(rows));
   if (rows.length === f.limit) io.err(`${PROG} query: stopped at --limit ${f.limit}; narrow the filters or raise --limit\n`);
   return 0;
 }
