@@ -153,7 +153,7 @@ export interface Timeline {
 
 const BUCKETS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400];
 
-/** Decisions per outcome and mutations over the range, in at most ~120 buckets. */
+/** Decisions per outcome and mutations over the range, in at most ~60 buckets. */
 export async function timeline(db: Pool | PoolClient, f: SearchFilters, viewer: Viewer): Promise<Timeline> {
   let from = f.from;
   let to = f.to;
@@ -164,7 +164,7 @@ export async function timeline(db: Pool | PoolClient, f: SearchFilters, viewer: 
     to ??= new Date((r.rows[0]!.hi ?? new Date()).getTime() + 1);
   }
   const span = Math.max(1, (to.getTime() - from.getTime()) / 1000);
-  const bucketSeconds = BUCKETS.find((b) => span / b <= 120) ?? BUCKETS.at(-1)!;
+  const bucketSeconds = BUCKETS.find((b) => span / b <= 60) ?? BUCKETS.at(-1)!;
   const start = Math.floor(from.getTime() / 1000 / bucketSeconds) * bucketSeconds;
   const n = Math.max(1, Math.ceil((to.getTime() / 1000 - start) / bucketSeconds));
   const { where, values } = whereClause({ ...f, from, to }, viewer);

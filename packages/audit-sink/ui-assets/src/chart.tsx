@@ -13,6 +13,13 @@ export interface ChartSeries {
   bars?: boolean;
 }
 
+/** Axis labels in UTC, 24-hour: the time of day, with the date when the range spans days. */
+function utcLabel(ts: number, x: number[]): string {
+  const iso = new Date(ts * 1000).toISOString();
+  const days = x.length > 1 && x.at(-1)! - x[0]! > 86400;
+  return days ? iso.slice(5, 16).replace('T', ' ') : iso.slice(11, 16);
+}
+
 export function Chart({ x, series, height = 200, testId }: { x: number[]; series: ChartSeries[]; height?: number; testId?: string }) {
   const box = useRef<HTMLDivElement>(null);
   const key = JSON.stringify([x, series]);
@@ -24,15 +31,15 @@ export function Chart({ x, series, height = 200, testId }: { x: number[]; series
       height,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-      axes: [{}, { size: 40 }],
+      axes: [{ values: (_u, splits) => splits.map((ts) => utcLabel(ts, x)) }, { size: 40 }],
       legend: { live: false },
       series: [
         {},
         ...series.map((s) => ({
           label: s.label,
           stroke: s.stroke,
-          width: s.width ?? 1.5,
-          ...(s.bars ? { paths: bars, fill: s.stroke + '55' } : {}),
+          width: s.bars ? 0 : (s.width ?? 1.5),
+          ...(s.bars ? { paths: bars, fill: s.stroke + (s.label === 'denied' ? 'ee' : '99') } : {}),
           points: { show: s.points ?? false, size: 7, fill: s.stroke },
         })),
       ],
