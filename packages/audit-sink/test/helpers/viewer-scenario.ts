@@ -42,6 +42,8 @@ export interface ViewerScenario {
   acmeTotal: number;
   checkpointDir: string;
   verifier: VerifierKey;
+  /** The verifier key as keygen prints it (NAME+KEYID+KEYDATA). */
+  verifierText: string;
   dir: string;
   close(): Promise<void>;
 }
@@ -174,7 +176,7 @@ export async function startViewerScenario(opts: { jaeger?: boolean; viewer?: Par
     const reader = new Pool({ connectionString: sink.readerUrl, max: 2 });
     stops.push(() => reader.end());
     return {
-      sink, viewer, url: viewer.url, reader, ...traced, jaegerQueryUrl, uids, csvHostileEntity, total, acmeTotal, checkpointDir, verifier, dir, close,
+      sink, viewer, url: viewer.url, reader, ...traced, jaegerQueryUrl, uids, csvHostileEntity, total, acmeTotal, checkpointDir, verifier, verifierText: keys.verifier, dir, close,
     };
   } catch (err) {
     await close();

@@ -12,6 +12,7 @@ function useRoute(): Route {
   useEffect(() => {
     const on = () => setRoute(parseRoute(location.hash));
     addEventListener('hashchange', on);
+    on(); // the address may have changed between the first render and this effect
     return () => removeEventListener('hashchange', on);
   }, []);
   return route;
