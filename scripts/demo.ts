@@ -1,7 +1,8 @@
 // `npm run demo`: the whole product in one go. Starts the local stack (Postgres + audit sink,
 // Jaeger, the collector), runs examples/orders-service under
 // `node --require @domain-otel/node/register`, drives a scripted workload over HTTP, then
-// reads every backend back and prints what it holds next to what was sent.
+// reads every backend back and prints what it holds next to what was sent, and the audit
+// viewer's address (a link that logs in with the stack's viewer token).
 //   --keep   leave everything running until Ctrl-C
 //   --ci     no progress bar; exit 1 when a backend holds other numbers than were sent
 //   --json   also print the summary as one JSON line (for tests)
@@ -11,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { down, readState, STACK_DIR, up } from './stack';
+import { down, readState, STACK_DIR, up, viewerLoginUrl } from './stack';
 import { fetchTrace, waterfall } from './trace-view';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
 
   const steps = workload();
   const sent = { requests: 0, decisions: 0, denied: 0, bypassed: 0, mutations: 0, rules: 0, cache: 0 };
+  let bobRecords = 0; // decisions and mutations of user 7, as the viewer should list them
   for (const [i, s] of steps.entries()) {
     const res = await fetch(`http://127.0.0.1:${service.port}${s.url}`, {
       method: s.method, body: s.body ? JSON.stringify(s.body) : undefined,
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
     const changed = s.method !== 'GET' && [200, 201, 204].includes(res.status);
     if (changed) sent.mutations++;
     if (changed) sent.cache++; // the same user's read just cached the tenant's list
+    if (s.user === BOB) bobRecords += (res.status !== 404 ? 1 : 0) + (changed ? 1 : 0);
     if (s.url.endsWith('/approve') && (res.status === 200 || res.status === 422)) sent.rules += 2; // two rules per run
     progress(i + 1, steps.length);
   }
@@ -175,6 +178,14 @@ async function main(): Promise<void> {
     { backend: 'Loki: domain.audit.decision', sent: sent.decisions, holds: (await poll(async () => { const n = await lokiCount('domain.audit.decision'); return n >= sent.decisions ? n : undefined; })) ?? await lokiCount('domain.audit.decision').catch(() => 0) },
     { backend: 'Loki: domain.manager.mutation', sent: sent.mutations, holds: (await poll(async () => { const n = await lokiCount('domain.manager.mutation'); return n >= sent.mutations ? n : undefined; })) ?? await lokiCount('domain.manager.mutation').catch(() => 0) },
   ] : [];
+  // The audit viewer lists what Postgres holds, through its own API and token (the same search the page runs).
+  const viewerSearch = `#/?user=${BOB}&service=${SERVICE}`;
+  const viewerTotal = async () => {
+    const q = new URLSearchParams({ user: BOB, service: SERVICE, limit: '1' });
+    const res = await fetch(`http://127.0.0.1:4321/api/search?${q}`, { headers: { authorization: `Bearer ${state.viewerToken}` } });
+    return res.ok ? ((await res.json()) as { total: number }).total : undefined;
+  };
+  const viewerHolds = (await poll(async () => { const n = await viewerTotal(); return n !== undefined && n >= bobRecords ? n : undefined; }, 10000)) ?? (await viewerTotal().catch(() => 0)) ?? 0;
   const rows = [
     { backend: 'Jaeger: request traces', sent: sent.requests, holds: traces.length },
     { backend: 'Postgres audit store (decisions + mutations)', sent: expectedAudit, holds: auditRows },
@@ -186,6 +197,7 @@ async function main(): Promise<void> {
     { backend: 'Postgres: denied decisions', sent: sent.denied, holds: denied },
     { backend: 'Postgres: bypassed decisions', sent: sent.bypassed, holds: bypassed },
     ...lokiRows,
+    { backend: 'Audit viewer: records of user 7 (Bob)', sent: bobRecords, holds: viewerHolds },
   ];
   console.log(`\nworkload: ${sent.requests} requests, ${sent.decisions} authorization decisions (${sent.denied} denied, ${sent.bypassed} bypassed), ${sent.mutations} mutations, ${sent.rules} rule evaluations, ${sent.cache} cache invalidations\n`);
   console.table(rows.map((r) => ({ ...r, match: r.sent === r.holds ? 'yes' : 'NO' })));
@@ -208,6 +220,8 @@ async function main(): Promise<void> {
   console.log(`\nfiles: ${path.join(STACK_DIR, 'telemetry')}/{traces,logs,metrics}.ndjson`);
   console.log(`logs:  ${path.join(STACK_DIR, 'logs')} (service log: ${service.logFile})`);
   console.log('Jaeger API: http://127.0.0.1:16686/api/traces?service=' + SERVICE + '  (UI: see docs/collector.md)');
+  console.log(`\naudit viewer: ${viewerLoginUrl(state, viewerSearch)}`);
+  console.log('  (Bob\'s records; open one for its changes, chain position, verification, request trace and inclusion proof)');
   if (loki) console.log(`Loki: curl -G http://127.0.0.1:3100/loki/api/v1/query_range --data-urlencode 'query={service_name="${SERVICE}"} | event_name = "domain.audit.decision"'`);
 
   const ok = rows.every((r) => r.sent === r.holds);

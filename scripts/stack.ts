@@ -1,6 +1,8 @@
 // `npm run stack -- up|down|status`: the local backend stack on loopback — a throwaway
-// Postgres (initdb into .data/stack/postgres), the audit sink, Jaeger, Loki (when it can be
-// built) and the collector (logs also to Loki then).
+// Postgres (initdb into .data/stack/postgres), the audit sink (signing a checkpoint every 10 s),
+// the audit viewer, Jaeger, Loki (when it can be built), the collector (logs also to Loki then)
+// and a Prometheus server scraping the collector (when the `prometheus` binary is installed,
+// as scripts/setup/prometheus.sh does).
 // Each process logs to .data/stack/logs/<name>.log; `down` stops exactly what `up` started.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +21,8 @@ export const STACK_DIR = DATA;
 
 export interface StackState {
   token: string;
+  /** The audit viewer's token (its token file: .data/stack/viewer-tokens). */
+  viewerToken?: string;
   pgPort: number;
   pgBin: string;
   databaseUrl: string;
@@ -28,8 +32,18 @@ export interface StackState {
 /** The port plan of docs/architecture.md (all 127.0.0.1); Postgres takes a free port unless told. */
 const PORTS = {
   collectorGrpc: 4317, collectorHttp: 4318, collectorHealth: 13133, collectorSelfMetrics: 8888, prometheus: 8889,
-  jaegerGrpc: 14317, jaegerHttp: 14318, jaegerQuery: 16686, jaegerQueryGrpc: 16685, jaegerHealth: 13134, sink: 4320, lokiHttp: 3100, lokiGrpc: 9096,
+  jaegerGrpc: 14317, jaegerHttp: 14318, jaegerQuery: 16686, jaegerQueryGrpc: 16685, jaegerHealth: 13134, sink: 4320, viewer: 4321, lokiHttp: 3100, lokiGrpc: 9096, prometheusServer: 9090,
 };
+
+/** Debian's prometheus package (scripts/setup/prometheus.sh installs it for promtool). */
+function prometheusBinary(): string | undefined {
+  return ['/usr/bin/prometheus', '/usr/local/bin/prometheus'].find((p) => existsSync(p));
+}
+
+/** The viewer's URL that logs in with the stack's viewer token (the page then drops the token from the address). */
+export function viewerLoginUrl(state: StackState, hash = ''): string | undefined {
+  return state.viewerToken ? `http://127.0.0.1:${PORTS.viewer}/?token=${state.viewerToken}${hash}` : undefined;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -104,7 +118,9 @@ export async function up(): Promise<void> {
     await status();
     return;
   }
+  const prometheus = prometheusBinary();
   for (const [what, port] of Object.entries(PORTS)) {
+    if (what === 'prometheusServer' && !prometheus) continue;
     if (!(await portFree(port))) throw new Error(`port ${port} (${what}) on 127.0.0.1 is already in use: stop what holds it, or run \`npm run stack -- down\``);
   }
   mkdirSync(LOGS, { recursive: true });
@@ -138,17 +154,45 @@ export async function up(): Promise<void> {
     env: { ...process.env, DOMAIN_OTEL_AUDIT_DATABASE_URL: `${admin}/audit` }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const token = previous?.token ?? randomBytes(24).toString('hex');
+  const viewerToken = previous?.viewerToken ?? randomBytes(24).toString('hex');
   const databaseUrl = `postgres://audit_sink@127.0.0.1:${pgPort}/audit`;
+  // Signed checkpoints, so that the viewer can show coverage and hand out inclusion proofs.
+  const checkpointKey = path.join(DATA, 'checkpoint.key');
+  if (!existsSync(checkpointKey)) {
+    execFileSync(process.execPath, [sinkCli, 'keygen', '--name', 'localhost/domain-otel-stack', '--out', checkpointKey], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  const tokenFile = path.join(DATA, 'viewer-tokens');
+  writeFileSync(tokenFile, `# the stack's audit viewer token (npm run stack)\n${viewerToken} name=stack-admin\n`, { mode: 0o600 });
   const services: StackState['services'] = [
     { name: 'postgres', pid: pgPid, url: `postgres://audit_reader@127.0.0.1:${pgPort}/audit`, health: '' },
   ];
-  const save = () => writeState({ token, pgPort, pgBin, databaseUrl, services });
+  const save = () => writeState({ token, viewerToken, pgPort, pgBin, databaseUrl, services });
   save();
 
-  const sinkPid = startDetached('audit-sink', process.execPath, [sinkCli, 'serve'], {
+  const checkpointDir = path.join(DATA, 'checkpoints');
+  const sinkPid = startDetached('audit-sink', process.execPath, [sinkCli, 'serve', '--checkpoint-every', '10s', '--checkpoint-dir', checkpointDir, '--checkpoint-key', checkpointKey], {
     ...process.env, DOMAIN_OTEL_AUDIT_DATABASE_URL: databaseUrl, DOMAIN_OTEL_AUDIT_SINK_TOKEN: token, DOMAIN_OTEL_AUDIT_SINK_PORT: String(PORTS.sink),
   });
   services.push({ name: 'audit-sink', pid: sinkPid, url: `http://127.0.0.1:${PORTS.sink}/v1/logs`, health: `http://127.0.0.1:${PORTS.sink}/healthz` });
+  save();
+  if (prometheus) {
+    const config = path.join(DATA, 'prometheus.yml');
+    writeFileSync(config, `# written by npm run stack: scrape the collector's Prometheus exporter\nglobal:\n  scrape_interval: 5s\nscrape_configs:\n  - job_name: collector\n    static_configs:\n      - targets: ['127.0.0.1:${PORTS.prometheus}']\n`);
+    const promPid = startDetached('prometheus', prometheus, [
+      `--config.file=${config}`, `--storage.tsdb.path=${path.join(DATA, 'prometheus')}`, `--web.listen-address=127.0.0.1:${PORTS.prometheusServer}`,
+    ], process.env);
+    services.push({ name: 'prometheus', pid: promPid, url: `http://127.0.0.1:${PORTS.prometheusServer}/api/v1/query`, health: `http://127.0.0.1:${PORTS.prometheusServer}/-/ready` });
+    save();
+  } else {
+    console.warn('no prometheus binary (scripts/setup/prometheus.sh installs it): the viewer shows the collector exporter\'s current totals instead of a time series');
+  }
+  const viewerPid = startDetached('audit-viewer', process.execPath, [
+    sinkCli, 'ui', '--port', String(PORTS.viewer), '--token-file', tokenFile,
+    '--jaeger-url', `http://127.0.0.1:${PORTS.jaegerQuery}`,
+    '--prometheus-url', prometheus ? `http://127.0.0.1:${PORTS.prometheusServer}` : `http://127.0.0.1:${PORTS.prometheus}/metrics`,
+    '--checkpoints', checkpointDir, '--pubkey', `${checkpointKey}.pub`,
+  ], { ...process.env, DOMAIN_OTEL_AUDIT_DATABASE_URL: `postgres://audit_reader@127.0.0.1:${pgPort}/audit`, DOMAIN_OTEL_AUDIT_SINK_TOKEN: token });
+  services.push({ name: 'audit-viewer', pid: viewerPid, url: `http://127.0.0.1:${PORTS.viewer}/ (token in ${tokenFile})`, health: `http://127.0.0.1:${PORTS.viewer}/healthz` });
   save();
   const jaegerPid = startDetached('jaeger', jaeger, ['--config', path.join(ROOT, 'collector-config/jaeger.yaml')], process.env);
   services.push({ name: 'jaeger', pid: jaegerPid, url: `http://127.0.0.1:${PORTS.jaegerQuery}/api/traces`, health: `http://127.0.0.1:${PORTS.jaegerHealth}/status` });
@@ -174,6 +218,7 @@ export async function up(): Promise<void> {
   await status();
   console.log(`\nsend telemetry with OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:${PORTS.collectorHttp}`);
   console.log(`files: ${path.join(DATA, 'telemetry')}/{traces,logs,metrics}.ndjson; logs: ${LOGS}`);
+  console.log(`audit viewer: ${viewerLoginUrl({ token, viewerToken, pgPort, pgBin, databaseUrl, services })}`);
 }
 
 export async function down(): Promise<void> {

@@ -1,5 +1,6 @@
 /**
- * Audit of the audit: every `query`, `verify`, `retain`, `checkpoint` and `prove` run appends a
+ * Audit of the audit: every `query`, `verify`, `retain`, `checkpoint` and `prove` run (and every
+ * search, record view, export and proof download in the viewer, src/ui) appends a
  * `domain.audit.access` record — who ran it (the database login, and the OS user and host as the
  * process reports them), the command, its arguments (secrets removed) and how it ended — through
  * `domain_otel_audit.record_access` (sql/004), which chains it like any other row, so checkpoints
@@ -15,7 +16,8 @@ import { SCHEMA } from './sql-text';
 export { EVENT_AUDIT_ACCESS };
 
 export interface AccessEntry {
-  command: 'query' | 'verify' | 'retain' | 'checkpoint' | 'prove';
+  /** A CLI command, or what a person did in the viewer (`domain-otel-audit ui`): searched, opened a record, exported, downloaded a proof. */
+  command: 'query' | 'verify' | 'retain' | 'checkpoint' | 'prove' | 'ui-search' | 'ui-record' | 'ui-export' | 'ui-proof';
   /** The command's arguments as given (redacted here). */
   argv: string[];
   outcome: 'success' | 'failure';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * domain-otel-audit — serve | migrate | query | verify | retain | checkpoint | prove | verify-proof | keygen
+ * domain-otel-audit — serve | migrate | query | verify | retain | checkpoint | prove | verify-proof | keygen | ui
  *
  * Exit codes: 0 success; 1 verify found a broken chain (or a checkpoint was refused, a proof is
  * invalid); 2 usage or configuration error; 3 the operation could not complete (database
@@ -16,7 +16,7 @@ import {
 } from './cli-evidence';
 import { UsageError, errorLine } from './errors';
 import { migrate } from './migrate';
-import { queryAudit, toNdjson, toTable, type QueryFilters } from './query';
+import { queryAudit, toCsv, toNdjson, toTable, type QueryFilters } from './query';
 import { conflictSummary, conflictsToNdjson, conflictsToTable, listConflicts, type ConflictSummary } from './conflicts';
 import { retain } from './retain';
 import {
@@ -24,6 +24,7 @@ import {
   DEFAULT_PORT,
 } from './server';
 import { createPool } from './store';
+import { SERVE_UI_HELP, SERVE_UI_OPTIONS, UI_HELP, serveViewerConfig, startViewer, uiCmd } from './ui/cli-ui';
 import { verify } from './verify';
 
 export type { CliIo };
@@ -43,13 +44,15 @@ commands:
   prove     write an inclusion proof of one record, checkable offline
   verify-proof  check an inclusion proof offline
   keygen    create the Ed25519 key pair that signs checkpoints
+  ui        the audit viewer: a read-only web page to search, open, verify and export records
 
 common options:
   --database-url URL   Postgres connection string (env DOMAIN_OTEL_AUDIT_DATABASE_URL;
                        otherwise the libpq variables PGHOST, PGPORT, PGUSER, PGDATABASE, ...)
   -h, --help           help for a command
 
-Every query, verify, retain, checkpoint and prove run appends a domain.audit.access record.
+Every query, verify, retain, checkpoint and prove run, and every search, record view, export and
+proof download in the viewer, appends a domain.audit.access record.
 
 exit codes: 0 ok, 1 verify found a broken chain (checkpoint refused, proof invalid), 2 usage error, 3 operation failed
 `,
@@ -85,7 +88,8 @@ exit codes: 0 ok, 1 verify found a broken chain (checkpoint refused, proof inval
   --checkpoint-dir DIR   where (env DOMAIN_OTEL_AUDIT_CHECKPOINT_DIR)
   --checkpoint-key FILE  signing key (env DOMAIN_OTEL_AUDIT_CHECKPOINT_KEY_FILE or DOMAIN_OTEL_AUDIT_CHECKPOINT_KEY)
   --checkpoint-publish-command CMD  run CMD NOTE MANIFEST after each (env DOMAIN_OTEL_AUDIT_CHECKPOINT_PUBLISH_COMMAND)
-`,
+${SERVE_UI_HELP}`,
+  ui: UI_HELP,
   migrate: `usage: ${PROG} migrate [options]
 
   --months-ahead N       partitions created after the current month (default 3)
@@ -101,7 +105,7 @@ exit codes: 0 ok, 1 verify found a broken chain (checkpoint refused, proof inval
   --database-url URL     connect as the schema owner (CREATEROLE needed to create roles); as a
                          superuser, the DDL guard is installed too
 `,
-  query: `usage: ${PROG} query [filters] [--ndjson]
+  query: `usage: ${PROG} query [filters] [--ndjson | --csv]
 
   --user ID  --tenant ID  --manager NAME  --entity ID  --action ACTION  --outcome OUTCOME
   --event NAME  --trace TRACE_ID  --uid UID  --service NAME
@@ -110,6 +114,7 @@ exit codes: 0 ok, 1 verify found a broken chain (checkpoint refused, proof inval
   --limit N              at most N rows (default 1000)
   --desc                 newest first
   --ndjson               one JSON object per line (includes the full record)
+  --csv                  RFC 4180 CSV with a header line (the full record as JSON in the last column)
   --conflicts            list replays that reused a stored log.record.uid for other content instead
                          (filters: --uid, --since/--from/--to on the receive time; --limit, --desc, --ndjson)
 `,
@@ -158,6 +163,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await verifyProofCmd(rest, io);
       case 'keygen':
         return await keygenCmd(rest, io);
+      case 'ui':
+        return await uiCmd(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -165,7 +172,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.out(HELP['main']!);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected serve, migrate, query, verify, retain, checkpoint, prove, verify-proof or keygen`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected serve, migrate, query, verify, retain, checkpoint, prove, verify-proof, keygen or ui`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
@@ -206,6 +213,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     'max-new-months': { type: 'string' },
     'max-json-body': { type: 'string' },
     'max-inflight': { type: 'string' },
+    ...SERVE_UI_OPTIONS,
   });
   if (helpRequested('serve', v, io)) return 0;
   const env = io.env;
@@ -253,6 +261,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   }
 
   const checkpointConfig = checkpointScheduleConfig(v, env);
+  const viewerConfig = serveViewerConfig(v, env, token, checkpointConfig && { dir: checkpointConfig.dir, key: checkpointConfig.key });
   const url = databaseUrl(v, env);
   const timeoutMs = dbTimeout ? parseDuration(dbTimeout[0], dbTimeout[1]) : 10_000;
   const log = (line: string) => io.err(line + '\n');
@@ -305,6 +314,15 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     })
     .catch((err) => log(`${PROG}: warning: postgres not reachable yet (${errorLine(err)}); requests get 503 until it is`));
   const checkpoints = checkpointConfig && startCheckpointSchedule(checkpointConfig, pool, log);
+  let viewer: Awaited<ReturnType<typeof startViewer>> | undefined;
+  try {
+    viewer = viewerConfig && (await startViewer(viewerConfig, log));
+  } catch (err) {
+    await receiver.close();
+    await checkpoints?.stop();
+    await pool.end().catch(() => {});
+    throw err;
+  }
   io.onListening?.(receiver.url);
 
   // SIGHUP re-reads the token file: add the new token, switch the senders, remove the old one,
@@ -334,6 +352,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     process.removeListener('SIGHUP', reloadTokens);
   }
   log(`${PROG}: shutting down; finishing requests in flight`);
+  await viewer?.stop();
   await receiver.close();
   await checkpoints?.stop(); // a last checkpoint covering every row acknowledged
   await pool.end().catch(() => {});
@@ -462,9 +481,11 @@ async function queryCmd(argv: string[], io: CliIo): Promise<number> {
     limit: { type: 'string' },
     desc: { type: 'boolean' },
     ndjson: { type: 'boolean' },
+    csv: { type: 'boolean' },
     conflicts: { type: 'boolean' },
   });
   if (helpRequested('query', v, io)) return 0;
+  if (v['ndjson'] && v['csv']) throw new UsageError('query: --ndjson and --csv both choose the output format; use one');
   if (v['conflicts']) return conflictsQuery(v, argv, io);
   const f: QueryFilters = {};
   for (const k of ['user', 'tenant', 'manager', 'entity', 'action', 'outcome', 'event', 'uid', 'service'] as const) {
@@ -486,14 +507,14 @@ async function queryCmd(argv: string[], io: CliIo): Promise<number> {
     return found;
   });
   if (!rows) return 3;
-  io.out(v['ndjson'] ? toNdjson(rows) : toTable(rows));
+  io.out(v['ndjson'] ? toNdjson(rows) : v['csv'] ? toCsv(rows) : toTable(rows));
   if (rows.length === f.limit) io.err(`${PROG} query: stopped at --limit ${f.limit}; narrow the filters or raise --limit\n`);
   return 0;
 }
 
 /** `query --conflicts`: the replays kept in uid_conflicts. */
 async function conflictsQuery(v: Record<string, unknown>, argv: string[], io: CliIo): Promise<number> {
-  const other = ['user', 'tenant', 'manager', 'entity', 'action', 'outcome', 'event', 'trace', 'service'].find((k) => v[k] !== undefined);
+  const other = ['user', 'tenant', 'manager', 'entity', 'action', 'outcome', 'event', 'trace', 'service', 'csv'].find((k) => v[k] !== undefined);
   if (other) throw new UsageError(`query: --conflicts takes --uid, --since, --from, --to, --limit, --desc and --ndjson; --${other} does not apply`);
   const range = timeRange(v);
   const limit = v['limit'] !== undefined ? parseIntArg('--limit', v['limit'] as string, 1, 10_000_000) : 1000;

@@ -96,7 +96,13 @@ export function buildQuery(f: QueryFilters): { text: string; values: unknown[] }
 export async function queryAudit(pool: Pool, f: QueryFilters): Promise<AuditRow[]> {
   const { text, values } = buildQuery(f);
   const res = await pool.query(text, values);
-  return res.rows.map((r) => ({
+  return res.rows.map(auditRowFrom);
+}
+
+/** A row as selected by buildQuery (time_unix_nano and seq as text, the chain id joined) → AuditRow. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a pg result row: columns checked by the SELECT that produced it
+export function auditRowFrom(r: any): AuditRow {
+  return {
     time: nanosToIso(r.time_unix_nano),
     time_unix_nano: r.time_unix_nano,
     event_name: r.event_name,
@@ -115,7 +121,7 @@ export async function queryAudit(pool: Pool, f: QueryFilters): Promise<AuditRow[
     seq: r.seq,
     received_at: (r.received_at as Date).toISOString(),
     record: r.record,
-  }));
+  };
 }
 
 /** ISO-8601 UTC with nanoseconds, e.g. 2025-11-13T02:13:20.123456789Z. */
@@ -158,4 +164,33 @@ export function toTable(rows: AuditRow[]): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** The columns of `query --csv` and the viewer's CSV export, in order; `record` is the full record as JSON. */
+export const CSV_COLUMNS = [
+  'time', 'time_unix_nano', 'event_name', 'action', 'outcome', 'manager', 'entity_id', 'user_id', 'tenant_id', 'service',
+  'trace_id', 'span_id', 'uid', 'uid_generated', 'chain', 'seq', 'received_at', 'record',
+] as const satisfies readonly (keyof AuditRow)[];
+
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or LF, or starts or ends with
+ * a space; quotes doubled. Values are written exactly as stored (an export is evidence): a
+ * spreadsheet may read a field starting with = + - @ as a formula, so open it as text.
+ */
+export function csvField(v: unknown): string {
+  const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csvHeader(): string {
+  return CSV_COLUMNS.join(',') + '\r\n';
+}
+
+export function toCsvRows(rows: AuditRow[]): string {
+  return rows.map((r) => CSV_COLUMNS.map((c) => csvField(r[c])).join(',') + '\r\n').join('');
+}
+
+/** A header line, then one line per row, CRLF line ends (RFC 4180). */
+export function toCsv(rows: AuditRow[]): string {
+  return csvHeader() + toCsvRows(rows);
 }

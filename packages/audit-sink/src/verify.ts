@@ -209,6 +209,7 @@ async function verifyChain(
   pageSize: number,
   progress: (line: string) => void,
   observe?: (seq: string, rowHash: Buffer) => void,
+  untilSeq?: string,
 ): Promise<Problem | undefined> {
   let prev: Buffer = genesisHash(chain);
   let expectedSeq = 1n;
@@ -224,8 +225,8 @@ async function verifyChain(
          FROM ${SCHEMA}.${quoteIdent(partition)} AS r
         -- r.seq, not seq: a bare name in ORDER BY means the output column, which is seq::text
         -- (1, 10, 11, …, 2), and a chain of 10+ rows would look broken.
-        WHERE r.stream = $3 AND r.seq > $1 ORDER BY r.seq LIMIT $2`,
-      [lastSeq, pageSize, stream],
+        WHERE r.stream = $3 AND r.seq > $1${untilSeq !== undefined ? ' AND r.seq <= $4' : ''} ORDER BY r.seq LIMIT $2`,
+      untilSeq !== undefined ? [lastSeq, pageSize, stream, untilSeq] : [lastSeq, pageSize, stream],
     );
     for (const row of page.rows) {
       const at = { chain, seq: row.seq, uid: row.uid };
@@ -277,4 +278,18 @@ async function verifyChain(
     if (page.rows.length < pageSize) break;
   }
   return undefined;
+}
+
+/**
+ * Recomputes one chain from its genesis hash up to and including seq `untilSeq` (the viewer's
+ * "verified up to this record"): the same checks as verify, on a prefix of the chain.
+ */
+export async function verifyChainPrefix(
+  pool: Pool,
+  target: { chain: string; segment: string; partition: string; stream: number; untilSeq: string },
+): Promise<{ chain: ChainReport; problem?: Problem }> {
+  const cr: ChainReport = { chain: target.chain, segment: target.segment, status: 'ok', rows: 0, headSeq: '0', headHash: '' };
+  const problem = await verifyChain(pool, target.chain, target.partition, target.stream, cr, 2000, () => {}, undefined, target.untilSeq);
+  if (problem) cr.status = 'broken';
+  return problem ? { chain: cr, problem } : { chain: cr };
 }

@@ -109,6 +109,6 @@ describe('audit-sink query: filters, time ranges, table and NDJSON', function ()
     }
     const unknown = await cli(['frobnicate']);
     assert.equal(unknown.code, 2);
-    assert.equal(unknown.err, 'domain-otel-audit: unknown command "frobnicate"; expected serve, migrate, query, verify, retain, checkpoint, prove, verify-proof or keygen\n');
+    assert.equal(unknown.err, 'domain-otel-audit: unknown command "frobnicate"; expected serve, migrate, query, verify, retain, checkpoint, prove, verify-proof, keygen or ui\n');
   });
 });

@@ -46,12 +46,12 @@ export type AuditOutcome = (typeof AUDIT_OUTCOME_VALUES)[keyof typeof AUDIT_OUTC
 // Audit of the audit: who read or checked the audit log.
 
 /**
- * Written by the audit sink's own CLI for every query, verify, retain, checkpoint and prove run;
- * never accepted from applications.
+ * Written by the audit sink's own CLI for every query, verify, retain, checkpoint and prove run, and
+ * by its viewer for every search, record view, export and proof download; never accepted from applications.
  */
 export const EVENT_DOMAIN_AUDIT_ACCESS = 'domain.audit.access';
 
-/** The domain-otel-audit command that ran (query, verify, retain, checkpoint, prove). */
+/** The domain-otel-audit command that ran (query, verify, retain, checkpoint, prove), or the viewer action (ui-search, ui-record, ui-export, ui-proof). */
 export const ATTR_DOMAIN_AUDIT_ACCESS_COMMAND = 'domain.audit.access.command';
 
 /** Its arguments (string array), with connection strings and tokens redacted. */

@@ -111,7 +111,7 @@ const events: readonly EventEntry[] = [
     name: ACCESS,
     constant: 'EVENT_DOMAIN_AUDIT_ACCESS',
     severity: 'INFO',
-    brief: 'Someone ran a domain-otel-audit query, verify, retain, checkpoint or prove: written by the audit sink itself, chained and checkpointed like every audit record, never accepted from applications.',
+    brief: 'Someone ran a domain-otel-audit query, verify, retain, checkpoint or prove, or searched, opened, exported or proved records in its viewer: written by the audit sink itself, chained and checkpointed like every audit record, never accepted from applications.',
   },
 ];
 
@@ -229,7 +229,7 @@ const auditAttributes: readonly AttributeEntry[] = [
 ];
 
 const accessAttributes: readonly AttributeEntry[] = [
-  { kind: 'attribute', name: audit.ATTR_DOMAIN_AUDIT_ACCESS_COMMAND, constant: 'ATTR_DOMAIN_AUDIT_ACCESS_COMMAND', type: 'string', requirement: { [ACCESS]: 'required' }, brief: 'The domain-otel-audit command that ran (query, verify, retain, checkpoint, prove).' },
+  { kind: 'attribute', name: audit.ATTR_DOMAIN_AUDIT_ACCESS_COMMAND, constant: 'ATTR_DOMAIN_AUDIT_ACCESS_COMMAND', type: 'string', requirement: { [ACCESS]: 'required' }, brief: 'The domain-otel-audit command that ran (query, verify, retain, checkpoint, prove), or the viewer action (ui-search, ui-record, ui-export, ui-proof).' },
   { kind: 'attribute', name: audit.ATTR_DOMAIN_AUDIT_ACCESS_ARGUMENTS, constant: 'ATTR_DOMAIN_AUDIT_ACCESS_ARGUMENTS', type: 'string[]', requirement: { [ACCESS]: 'required' }, brief: 'Its arguments, connection strings and tokens redacted.' },
   { kind: 'attribute', name: audit.ATTR_DOMAIN_AUDIT_ACCESS_OUTCOME, constant: 'ATTR_DOMAIN_AUDIT_ACCESS_OUTCOME', type: 'string', requirement: { [ACCESS]: 'required' }, brief: 'How the run ended.' },
   { kind: 'attribute', name: audit.ATTR_DOMAIN_AUDIT_ACCESS_RESULT, constant: 'ATTR_DOMAIN_AUDIT_ACCESS_RESULT', type: 'string', requirement: { [ACCESS]: 'required' }, brief: 'One line of what came out: rows returned, verify\'s verdict, segments retired, checkpoint written.' },

@@ -1,0 +1,188 @@
+/**
+ * The viewer's searches: the filters of `domain-otel-audit query`, read from a URL's query string,
+ * turned into SQL with the viewer's tenant scope added to every WHERE clause — a tenant-scoped token
+ * never reaches another tenant's rows, whatever the browser sends.
+ */
+import type { Pool, PoolClient } from 'pg';
+import { EVENT_AUDIT_ACCESS } from '../conventions';
+import { auditRowFrom, type AuditRow } from '../query';
+import { SCHEMA } from '../sql-text';
+import type { Viewer } from './auth';
+
+export class BadRequest extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+export const FILTER_COLUMNS = {
+  user: 'user_id',
+  tenant: 'tenant_id',
+  manager: 'manager',
+  entity: 'entity_id',
+  action: 'action',
+  outcome: 'outcome',
+  event: 'event_name',
+  service: 'service',
+  trace: 'trace_id',
+  uid: 'uid',
+} as const;
+
+export type FilterName = keyof typeof FILTER_COLUMNS;
+
+export interface SearchFilters {
+  equals: Partial<Record<FilterName, string>>;
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+  order: 'asc' | 'desc';
+}
+
+function parseInstant(name: string, value: string): Date {
+  // The page sends ISO-8601 (datetime-local values are taken as UTC, as in the CLI).
+  const m = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(value);
+  const d = m ? new Date(/Z|[+-]\d{2}:\d{2}$/.test(value) || !m[1] ? value : value + 'Z') : undefined;
+  if (!d || Number.isNaN(d.getTime())) throw new BadRequest(`${name} ${JSON.stringify(value.slice(0, 40))}: expected an ISO-8601 date or date-time such as 2025-11-01T09:30Z`);
+  return d;
+}
+
+/** Reads the filters from a query string; a bad value is a 400 naming it. */
+export function parseFilters(q: URLSearchParams): SearchFilters {
+  const f: SearchFilters = { equals: {}, order: q.get('order') === 'asc' ? 'asc' : 'desc' };
+  for (const name of Object.keys(FILTER_COLUMNS) as FilterName[]) {
+    const v = q.get(name)?.trim();
+    if (!v) continue;
+    if (v.length > 1024) throw new BadRequest(`${name}: longer than 1024 characters`);
+    if (name === 'trace') {
+      if (!/^[0-9a-f]{32}$/i.test(v)) throw new BadRequest(`trace ${JSON.stringify(v.slice(0, 40))}: expected a trace id of 32 hex digits`);
+      f.equals.trace = v.toLowerCase();
+    } else {
+      f.equals[name] = v;
+    }
+  }
+  const from = q.get('from')?.trim();
+  const to = q.get('to')?.trim();
+  if (from) f.from = parseInstant('from', from);
+  if (to) f.to = parseInstant('to', to);
+  if (f.from && f.to && f.from >= f.to) throw new BadRequest(`to ${JSON.stringify(to)}: expected a time after from (${f.from.toISOString()})`);
+  return f;
+}
+
+/** The filters as `domain-otel-audit query` flags, for the access records. */
+export function filtersAsArguments(f: SearchFilters): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(f.equals)) out.push(`--${k}`, v);
+  if (f.from) out.push('--from', f.from.toISOString());
+  if (f.to) out.push('--to', f.to.toISOString());
+  return out;
+}
+
+/** WHERE conditions and values: the filters, and the viewer's tenant scope (always). */
+export function whereClause(f: SearchFilters, viewer: Viewer, values: unknown[] = []): { where: string; values: unknown[] } {
+  const conditions: string[] = [];
+  if (viewer.tenant !== null) {
+    if (f.equals.tenant !== undefined && f.equals.tenant !== viewer.tenant) {
+      throw new BadRequest(`tenant ${JSON.stringify(f.equals.tenant.slice(0, 40))}: this token sees only tenant ${JSON.stringify(viewer.tenant)}`, 403);
+    }
+    values.push(viewer.tenant);
+    conditions.push(`tenant_id = $${values.length}`);
+  }
+  for (const [name, v] of Object.entries(f.equals) as [FilterName, string][]) {
+    if (name === 'tenant' && viewer.tenant !== null) continue; // already there
+    values.push(v);
+    conditions.push(`${FILTER_COLUMNS[name]} = $${values.length}`);
+  }
+  // As in `query`: who read the audit log is listed when asked for by event or uid.
+  if (f.equals.event === undefined && f.equals.uid === undefined) conditions.push(`event_name <> '${EVENT_AUDIT_ACCESS}'`);
+  if (f.from) {
+    values.push(f.from.toISOString());
+    conditions.push(`time >= $${values.length}`);
+  }
+  if (f.to) {
+    values.push(f.to.toISOString());
+    conditions.push(`time < $${values.length}`);
+  }
+  return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', values };
+}
+
+const COLUMNS = `time, time_unix_nano::text AS time_unix_nano, event_name, action, outcome, manager, entity_id, user_id,
+  tenant_id, service, trace_id, span_id, uid, uid_generated, seq::text AS seq, seq AS seq_n, stream,
+  to_char(time AT TIME ZONE 'UTC', 'YYYY-MM') AS month, tableoid AS part, received_at, record`;
+
+/** Rows in time order (uid breaks ties), `offset` skipped, at most `limit`; with the chain id as verify prints it. */
+export function pageSql(f: SearchFilters, viewer: Viewer, offset: number, limit: number): { text: string; values: unknown[] } {
+  const { where, values } = whereClause(f, viewer);
+  const o = f.order === 'asc' ? 'ASC' : 'DESC';
+  values.push(limit, offset);
+  return {
+    text: `SELECT q.*, CASE WHEN c.numbered THEN c.chain || '#' || q.stream ELSE coalesce(c.chain, q.month) END AS chain
+             FROM (SELECT ${COLUMNS} FROM ${SCHEMA}.records ${where}
+                    ORDER BY time ${o}, time_unix_nano ${o}, uid ${o} LIMIT $${values.length - 1} OFFSET $${values.length}) q
+             JOIN pg_class pc ON pc.oid = q.part
+             LEFT JOIN ${SCHEMA}.chains c ON c.partition_name = pc.relname
+            ORDER BY q.time ${o}, q.time_unix_nano::bigint ${o}, q.uid ${o}`,
+    values,
+  };
+}
+
+export async function searchPage(db: Pool | PoolClient, f: SearchFilters, viewer: Viewer, offset: number, limit: number): Promise<AuditRow[]> {
+  const { text, values } = pageSql(f, viewer, offset, limit);
+  return (await db.query(text, values)).rows.map(auditRowFrom);
+}
+
+/** How many rows match, counted up to `cap` (a count of millions is not worth its time: "more than cap"). */
+export async function countMatching(db: Pool | PoolClient, f: SearchFilters, viewer: Viewer, cap: number): Promise<number> {
+  const { where, values } = whereClause(f, viewer);
+  values.push(cap);
+  const r = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM (SELECT 1 FROM ${SCHEMA}.records ${where} LIMIT $${values.length}) m`, values);
+  return Number(r.rows[0]!.n);
+}
+
+export interface Timeline {
+  /** Width of a bucket in seconds. */
+  bucketSeconds: number;
+  /** Start of each bucket, Unix seconds. */
+  buckets: number[];
+  /** Decisions per outcome (granted, denied, bypassed, other outcomes as they come) and mutations, per bucket. */
+  series: Record<string, number[]>;
+}
+
+const BUCKETS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400];
+
+/** Decisions per outcome and mutations over the range, in at most ~60 buckets. */
+export async function timeline(db: Pool | PoolClient, f: SearchFilters, viewer: Viewer): Promise<Timeline> {
+  let from = f.from;
+  let to = f.to;
+  if (!from || !to) {
+    const { where, values } = whereClause(f, viewer);
+    const r = await db.query<{ lo: Date | null; hi: Date | null }>(`SELECT min(time) AS lo, max(time) AS hi FROM ${SCHEMA}.records ${where}`, values);
+    from ??= r.rows[0]!.lo ?? new Date();
+    to ??= new Date((r.rows[0]!.hi ?? new Date()).getTime() + 1);
+  }
+  const span = Math.max(1, (to.getTime() - from.getTime()) / 1000);
+  const bucketSeconds = BUCKETS.find((b) => span / b <= 60) ?? BUCKETS.at(-1)!;
+  const start = Math.floor(from.getTime() / 1000 / bucketSeconds) * bucketSeconds;
+  const n = Math.max(1, Math.ceil((to.getTime() / 1000 - start) / bucketSeconds));
+  const { where, values } = whereClause({ ...f, from, to }, viewer);
+  values.push(bucketSeconds, start);
+  const w = `$${values.length - 1}`;
+  const s = `$${values.length}`;
+  const r = await db.query<{ b: number; series: string; n: string }>(
+    `SELECT floor((extract(epoch FROM time) - ${s}) / ${w})::int AS b,
+            CASE WHEN event_name = 'domain.audit.decision' THEN coalesce(outcome, 'unknown')
+                 WHEN event_name = 'domain.manager.mutation' THEN 'mutations' ELSE event_name END AS series,
+            count(*)::text AS n
+       FROM ${SCHEMA}.records ${where} GROUP BY 1, 2`,
+    values,
+  );
+  const series: Record<string, number[]> = { granted: new Array(n).fill(0), denied: new Array(n).fill(0), bypassed: new Array(n).fill(0), mutations: new Array(n).fill(0) };
+  for (const row of r.rows) {
+    if (row.b < 0 || row.b >= n) continue;
+    (series[row.series] ??= new Array(n).fill(0))[row.b]! += Number(row.n);
+  }
+  return { bucketSeconds, buckets: Array.from({ length: n }, (_, i) => start + i * bucketSeconds), series };
+}
