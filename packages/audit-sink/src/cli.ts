@@ -261,7 +261,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   }
 
   const checkpointConfig = checkpointScheduleConfig(v, env);
-  const viewerConfig = serveViewerConfig(v, env, token, checkpointConfig && { dir: checkpointConfig.dir, key: checkpointConfig.key });
+  const viewerConfig = serveViewerConfig(v, env, tokens, checkpointConfig && { dir: checkpointConfig.dir, key: checkpointConfig.key });
   const url = databaseUrl(v, env);
   const timeoutMs = dbTimeout ? parseDuration(dbTimeout[0], dbTimeout[1]) : 10_000;
   const log = (line: string) => io.err(line + '\n');

@@ -83,7 +83,7 @@ function readable(where: string, file: string, what: string): string {
   }
 }
 
-function viewerConfig(get: Lookup, ingestToken: string | null | undefined, defaultCheckpoints?: { dir: string; key: VerifierKey }): ViewerConfig {
+function viewerConfig(get: Lookup, ingestTokens: readonly string[], defaultCheckpoints?: { dir: string; key: VerifierKey }): ViewerConfig {
   let tokens: ViewerToken[];
   const file = get('token-file');
   const single = get('token');
@@ -99,7 +99,7 @@ function viewerConfig(get: Lookup, ingestToken: string | null | undefined, defau
   } else {
     throw new UsageError(`ui: no viewer token; pass --token-file PATH (lines: TOKEN [tenant=ID] [name=LABEL]) or set ${ENV.token}`);
   }
-  if (ingestToken && matchToken(tokens, ingestToken)) {
+  if (ingestTokens.some((t) => matchToken(tokens, t))) {
     throw new UsageError('ui: a viewer token equals the sink\'s ingest token; give the viewer tokens of its own (readers must not be able to write)');
   }
   const tlsCert = get('tls-cert');
@@ -189,7 +189,8 @@ export async function uiCmd(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const get = lookup(v, io.env, (n) => (n === 'token' ? undefined : n), (n) => ENV[n]);
-  const config = viewerConfig(get, io.env['DOMAIN_OTEL_AUDIT_SINK_TOKEN']);
+  const ingest = io.env['DOMAIN_OTEL_AUDIT_SINK_TOKEN'];
+  const config = viewerConfig(get, ingest ? [ingest] : []);
   databaseUrl(v, io.env); // the same check as every command
   const log = (line: string) => io.err(line + '\n');
   const running = await startViewer(config, log);
@@ -226,7 +227,7 @@ export const SERVE_UI_HELP = `  --ui                   also serve the audit view
 export function serveViewerConfig(
   v: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
-  ingestToken: string | null,
+  ingestTokens: readonly string[] | null,
   checkpoints: { dir: string; key: VerifierKey } | undefined,
 ): ViewerConfig | undefined {
   const uiFlags = Object.keys(SERVE_UI_OPTIONS).filter((k) => k !== 'ui' && v[k] !== undefined);
@@ -241,5 +242,5 @@ export function serveViewerConfig(
   if (!get('database-url')) {
     throw new UsageError('serve --ui: the viewer connects as a reader, not as the sink\'s writer: pass --ui-database-url (or DOMAIN_OTEL_AUDIT_UI_DATABASE_URL) with a login in domain_otel_audit_reader');
   }
-  return viewerConfig(get, ingestToken, checkpoints);
+  return viewerConfig(get, ingestTokens ?? [], checkpoints);
 }
