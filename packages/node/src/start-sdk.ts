@@ -25,6 +25,7 @@ import { isAtLeast, reportOnce } from './diag';
 import { installShutdownHandlers, bounded } from './shutdown';
 import { exportBatchesSync } from './logs/exit-export';
 import { AuditLogRecordProcessor } from './logs/audit-processor';
+import { startStrictDelivery } from './logs/strict-delivery';
 import { FilteringLogRecordProcessor } from './logs/filtering-processor';
 import { registerLegacyLogsGlobal } from './logs/legacy-logs-global';
 import { DISTRO_NAME, DISTRO_VERSION } from './version';
@@ -69,7 +70,6 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
       maxExportBatchSize: config.logBatch.maxExportBatchSize,
       scheduledDelayMillis: config.logBatch.scheduledDelayMillis,
       strict: config.auditDelivery === 'strict',
-      strictTimeoutMillis: config.strictTimeoutMillis,
       onDropped: (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.AUDIT, reason, n),
     });
     logProcessors.push(new FilteringLogRecordProcessor(audit, isAudit));
@@ -82,7 +82,7 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
       logProcessors.push(new FilteringLogRecordProcessor(inner, (r) => !isAudit(r)));
     }
   }
-  const awaitAuditDelivery = audit && config.auditDelivery === 'strict' ? (uid: string) => audit.whenDelivered(uid) : undefined;
+  const ledger = startStrictDelivery(config, names);
 
   const metricReaders: IMetricReader[] = [];
   for (const name of config.exporters.metrics) {
@@ -100,7 +100,7 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
   const instrumentationFailed = (name: string, err: unknown) =>
     diag.warn(`domain-otel: instrumentation ${name} could not be loaded and is skipped: ${err instanceof Error ? err.message : String(err)}`);
   // Under --require, instrumentations of libraries load with the library (lazy-instrumentations.ts).
-  const created = createInstrumentations(names, config, { awaitAuditDelivery, contextStorage: contextManager.storage }, instrumentationFailed, startedBy === 'require');
+  const created = createInstrumentations(names, config, { contextStorage: contextManager.storage }, instrumentationFailed, startedBy === 'require');
 
   const sdk = startProviders({
     resource: buildResource(config),
@@ -135,6 +135,7 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
     instrumentations: names,
     flush: () => bounded(flush, config.shutdownTimeoutMillis, 'flush'),
     shutdown: () => (shutdownRun ??= bounded(async () => {
+      ledger?.close();
       removeHandlers();
       lazy.uninstall();
       for (const i of [...created.eager, ...lazy.loaded]) i.disable();
@@ -145,7 +146,10 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
     flush,
     pendingAudit: () => audit?.pending() ?? 0,
     exportPendingSync: () => audit?.exportPendingSync((batches) => exportBatchesSync(batches, config.otlp.logs, config.shutdownTimeoutMillis)) ?? 0,
-    shutdown: () => sdk.shutdown(),
+    shutdown: () => {
+      ledger?.close();
+      return sdk.shutdown();
+    },
     timeoutMillis: config.shutdownTimeoutMillis,
   });
   return handle;

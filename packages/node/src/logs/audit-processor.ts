@@ -2,36 +2,35 @@ import type { Context } from '@opentelemetry/api';
 import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { ExportResultCode } from '@opentelemetry/core';
 import { ATTR_LOG_RECORD_UID } from '@domain-otel/semantic-conventions';
-import { AuditDeliveryError } from '@domain-otel/api';
+import type { AuditDeliveryFailure, DeliveryTicket } from '@domain-otel/api';
+import { deliveryTicketOf } from '@domain-otel/instrumentation-domain';
 
 export interface AuditProcessorOptions {
   exporter: LogRecordExporter;
   maxQueueSize: number;
   maxExportBatchSize: number;
   scheduledDelayMillis: number;
-  /** strict: each record gets a waiter that settles when the collector acknowledged it. */
+  /** strict: export at once (group commit), since callers wait for the acknowledgement. */
   strict: boolean;
-  strictTimeoutMillis: number;
   onDropped: (reason: string, count: number) => void;
 }
 
-interface Waiter {
-  resolve: () => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
+/** A queued audit record and, under strict delivery, its ticket (see @domain-otel/api delivery.ts). */
+interface Entry {
+  record: ReadableLogRecord;
+  ticket: DeliveryTicket | undefined;
 }
 
 const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 5000];
 
 /**
- * The audit records' own processor and queue (DESIGN §5): ordinary log volume can never
- * evict them. Failed exports are retried with backoff, never dropped while there is room;
- * in strict mode one export carries every record emitted meanwhile (group commit) and
- * settles each record's waiter.
+ * The audit records' own processor and queue: ordinary log volume can never evict them.
+ * Failed exports are retried with backoff, never dropped while there is room; in strict mode
+ * one export carries every record emitted meanwhile (group commit) and settles each record's
+ * delivery ticket: acknowledged on export, rejected with the reason when it is dropped.
  */
 export class AuditLogRecordProcessor implements LogRecordProcessor {
-  private queue: ReadableLogRecord[] = [];
-  private readonly waiters = new Map<string, Waiter>();
+  private queue: Entry[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private failures = 0;
@@ -39,33 +38,19 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
 
   constructor(private readonly options: AuditProcessorOptions) {}
 
-  onEmit(record: ReadWriteLogRecord, _context?: Context): void {
+  onEmit(record: ReadWriteLogRecord, context?: Context): void {
+    const entry: Entry = { record, ticket: deliveryTicketOf(context) };
     if (this.shutDown) {
-      this.options.onDropped('shutdown', 1);
+      this.drop([entry], 'shutdown', 'domain-otel has shut down; the audit record was not queued');
       return;
     }
     if (this.queue.length >= this.options.maxQueueSize) {
-      this.options.onDropped('queue_full', 1);
-      this.settle([record], (uid) => new AuditDeliveryError('audit queue full: record not delivered', { uid }));
+      this.drop([entry], 'queue_full', `the audit queue is full (${this.options.maxQueueSize} records); the record was dropped`);
       return;
     }
-    this.queue.push(record);
-    if (this.options.strict) this.addWaiter(record);
+    this.queue.push(entry);
+    entry.ticket?.queued(uidOf(record));
     this.schedule();
-  }
-
-  /** Resolves when the record with this uid was acknowledged (strict mode), else at once. */
-  whenDelivered(uid: string): Promise<void> {
-    const w = this.waiters.get(uid);
-    if (!w) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const prev = w;
-      this.waiters.set(uid, {
-        timer: prev.timer,
-        resolve: () => { prev.resolve(); resolve(); },
-        reject: (e) => { prev.reject(e); reject(e); },
-      });
-    });
   }
 
   async forceFlush(): Promise<void> {
@@ -89,8 +74,7 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
     await this.forceFlush();
     this.shutDown = true;
     if (this.queue.length > 0) {
-      this.options.onDropped('export_failed', this.queue.length);
-      this.settle(this.queue, (uid) => new AuditDeliveryError('audit record not delivered before shutdown', { uid }));
+      this.drop(this.queue, 'export_failed', 'the audit record was not delivered before shutdown');
       this.queue = [];
     }
     await this.options.exporter.shutdown();
@@ -107,59 +91,39 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
    */
   exportPendingSync(sendSync: (batches: ReadableLogRecord[][]) => number): number {
     if (this.queue.length === 0) return 0;
-    const batches: ReadableLogRecord[][] = [];
+    const batches: Entry[][] = [];
     for (let i = 0; i < this.queue.length; i += this.options.maxExportBatchSize) {
       batches.push(this.queue.slice(i, i + this.options.maxExportBatchSize));
     }
     let acknowledged = 0;
     try {
-      acknowledged = sendSync(batches);
+      acknowledged = sendSync(batches.map((b) => b.map((e) => e.record)));
     } catch {
       acknowledged = 0;
     }
     for (const batch of batches.slice(0, acknowledged)) {
       this.removeExported(batch);
-      this.settle(batch);
+      acknowledge(batch);
     }
     return this.queue.length;
   }
 
-  /** Takes exactly the exported records off the queue (normally its head), never others. */
-  private removeExported(batch: readonly ReadableLogRecord[]): void {
-    if (batch.every((r, i) => this.queue[i] === r)) {
+  /** Takes exactly the exported entries off the queue (normally its head), never others. */
+  private removeExported(batch: readonly Entry[]): void {
+    if (batch.every((e, i) => this.queue[i] === e)) {
       this.queue.splice(0, batch.length);
       return;
     }
     const sent = new Set(batch);
-    this.queue = this.queue.filter((r) => !sent.has(r));
+    this.queue = this.queue.filter((e) => !sent.has(e));
   }
 
-  private addWaiter(record: ReadableLogRecord): void {
-    const uid = uidOf(record);
-    if (uid === undefined) return;
-    const timer = setTimeout(() => {
-      const w = this.waiters.get(uid);
-      if (!w) return;
-      this.waiters.delete(uid);
-      w.reject(new AuditDeliveryError(`audit record ${uid} not acknowledged within ${this.options.strictTimeoutMillis} ms`, { uid }));
-    }, this.options.strictTimeoutMillis);
-    timer.unref();
-    this.waiters.set(uid, { resolve: () => {}, reject: () => {}, timer });
-  }
-
-  private settle(records: readonly ReadableLogRecord[], failure?: (uid: string) => Error): void {
-    for (const r of records) {
-      const uid = uidOf(r);
-      if (uid === undefined) continue;
-      const w = this.waiters.get(uid);
-      if (!w) continue;
-      this.waiters.delete(uid);
-      clearTimeout(w.timer);
-      if (failure) {
-        w.reject(failure(uid));
-      } else {
-        w.resolve();
-      }
+  /** Counts the entries as dropped and rejects their tickets with the reason. */
+  private drop(entries: readonly Entry[], reason: AuditDeliveryFailure, message: string): void {
+    this.options.onDropped(reason, entries.length);
+    for (const e of entries) {
+      e.ticket?.queued(uidOf(e.record));
+      e.ticket?.reject(reason, message);
     }
   }
 
@@ -209,15 +173,15 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
 
   private async exportNext(): Promise<void> {
     const batch = this.queue.slice(0, this.options.maxExportBatchSize);
-    const resource = batch[0]?.resource;
+    const resource = batch[0]?.record.resource;
     if (resource?.asyncAttributesPending) await resource.waitForAsyncAttributes?.().catch(() => {});
     return new Promise<void>((resolve) => {
       try {
-        this.options.exporter.export(batch, (result) => {
+        this.options.exporter.export(batch.map((e) => e.record), (result) => {
           if (result.code === ExportResultCode.SUCCESS) {
             this.failures = 0;
             this.removeExported(batch);
-            this.settle(batch);
+            acknowledge(batch);
           } else {
             this.failures++;
           }
@@ -229,6 +193,10 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
       }
     });
   }
+}
+
+function acknowledge(entries: readonly Entry[]): void {
+  for (const e of entries) e.ticket?.acknowledge();
 }
 
 function uidOf(record: ReadableLogRecord): string | undefined {
