@@ -24,7 +24,8 @@ import { createPropagator, createSampler } from './sampling';
 import { isAtLeast, reportOnce } from './diag';
 import { installShutdownHandlers, bounded } from './shutdown';
 import { exportBatchesSync } from './logs/exit-export';
-import { AuditLogRecordProcessor } from './logs/audit-processor';
+import type { AuditLogRecordProcessor } from './logs/audit-processor';
+import { createAuditPipeline } from './logs/audit-pipeline';
 import { startStrictDelivery } from './logs/strict-delivery';
 import { FilteringLogRecordProcessor } from './logs/filtering-processor';
 import { registerLegacyLogsGlobal } from './logs/legacy-logs-global';
@@ -63,15 +64,9 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
   const isAudit = (r: { eventName?: string }) => r.eventName === EVENT_DOMAIN_AUDIT_DECISION || r.eventName === EVENT_DOMAIN_MANAGER_MUTATION;
   const logProcessors: LogRecordProcessor[] = [];
   let audit: AuditLogRecordProcessor | undefined;
+  const resource = buildResource(config);
   if (!config.exporters.logs.includes('none')) {
-    audit = new AuditLogRecordProcessor({
-      exporter: createLogExporter(config.otlp.logs),
-      maxQueueSize: config.auditQueueSize,
-      maxExportBatchSize: config.logBatch.maxExportBatchSize,
-      scheduledDelayMillis: config.logBatch.scheduledDelayMillis,
-      strict: config.auditDelivery === 'strict',
-      onDropped: (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.AUDIT, reason, n),
-    });
+    audit = createAuditPipeline(config, resource, (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.AUDIT, reason, n));
     logProcessors.push(new FilteringLogRecordProcessor(audit, isAudit));
     for (const name of config.exporters.logs) {
       const inner = name === 'otlp'
@@ -103,7 +98,7 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
   const created = createInstrumentations(names, config, { contextStorage: contextManager.storage }, instrumentationFailed, startedBy === 'require');
 
   const sdk = startProviders({
-    resource: buildResource(config),
+    resource,
     sampler: createSampler(config),
     propagator: createPropagator(config),
     contextManager: contextManager.manager,

@@ -1,9 +1,13 @@
 import type { Context } from '@opentelemetry/api';
 import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { ExportResultCode } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
 import { ATTR_LOG_RECORD_UID } from '@domain-otel/semantic-conventions';
 import type { AuditDeliveryFailure, DeliveryTicket } from '@domain-otel/api';
 import { deliveryTicketOf } from '@domain-otel/instrumentation-domain';
+import type { DeadLetterFile } from './dead-letter';
+import { exportIsolating } from './isolating-export';
+import type { RefusalClassifier } from './refusal';
 
 export interface AuditProcessorOptions {
   exporter: LogRecordExporter;
@@ -12,7 +16,23 @@ export interface AuditProcessorOptions {
   scheduledDelayMillis: number;
   /** strict: export at once (group commit), since callers wait for the acknowledgement. */
   strict: boolean;
-  onDropped: (reason: string, count: number) => void;
+  onDropped: (reason: AuditDeliveryFailure, count: number) => void;
+  /** Which export failures refuse the records themselves, for good (refusal.ts). Default: none. */
+  refusal?: RefusalClassifier;
+  /** Where refused records are kept for `domain-otel-resend`. */
+  deadLetter?: DeadLetterFile;
+  /** Told about every refusal once its records were set aside (for the log line). */
+  onRefused?: (refusal: Refusal) => void;
+}
+
+export interface Refusal {
+  uids: (string | undefined)[];
+  /** The receiver's answer for the first of them. */
+  why: string;
+  /** The dead-letter file they were written to, if any. */
+  file?: string;
+  /** Why they could not be written there. */
+  writeError?: unknown;
 }
 
 /** A queued audit record and, under strict delivery, its ticket (see @domain-otel/api delivery.ts). */
@@ -25,9 +45,11 @@ const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 5000];
 
 /**
  * The audit records' own processor and queue: ordinary log volume can never evict them.
- * Failed exports are retried with backoff, never dropped while there is room; in strict mode
- * one export carries every record emitted meanwhile (group commit) and settles each record's
- * delivery ticket: acknowledged on export, rejected with the reason when it is dropped.
+ * Failed exports are retried with backoff, never dropped while there is room; a batch the
+ * receiver refuses for good is split until the refused records are isolated (dead-lettered,
+ * counted as rejected) and the rest delivered, so one bad record never blocks the queue. In
+ * strict mode one export carries every record emitted meanwhile (group commit) and settles
+ * each record's delivery ticket: acknowledged on export, rejected with the reason otherwise.
  */
 export class AuditLogRecordProcessor implements LogRecordProcessor {
   private queue: Entry[] = [];
@@ -175,25 +197,44 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
     const batch = this.queue.slice(0, this.options.maxExportBatchSize);
     const resource = batch[0]?.record.resource;
     if (resource?.asyncAttributesPending) await resource.waitForAsyncAttributes?.().catch(() => {});
-    return new Promise<void>((resolve) => {
+    const outcome = await exportIsolating(batch, (entries) => this.send(entries), this.options.refusal ?? neverRefused);
+    if (outcome.failure === undefined) this.failures = 0;
+    else this.failures++;
+    if (outcome.handled === 0) return;
+    const handled = batch.slice(0, outcome.handled);
+    this.removeExported(handled);
+    acknowledge(handled.filter((_, i) => !outcome.refused.has(i)));
+    if (outcome.refused.size > 0) this.setAside([...outcome.refused].map(([i, why]) => ({ entry: batch[i]!, why })));
+  }
+
+  private send(entries: readonly Entry[]): Promise<ExportResult> {
+    return new Promise<ExportResult>((resolve) => {
       try {
-        this.options.exporter.export(batch.map((e) => e.record), (result) => {
-          if (result.code === ExportResultCode.SUCCESS) {
-            this.failures = 0;
-            this.removeExported(batch);
-            acknowledge(batch);
-          } else {
-            this.failures++;
-          }
-          resolve();
-        });
-      } catch {
-        this.failures++;
-        resolve();
+        this.options.exporter.export(entries.map((e) => e.record), resolve);
+      } catch (error) {
+        resolve({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
       }
     });
   }
+
+  /** Records refused for good: to the dead-letter file, counted as rejected, their waiters rejected. */
+  private setAside(refused: readonly { entry: Entry; why: string }[]): void {
+    let file: string | undefined;
+    let writeError: unknown;
+    try {
+      file = this.options.deadLetter?.write(refused.map(({ entry, why }) => ({ record: entry.record, why })));
+    } catch (err) {
+      writeError = err;
+    }
+    this.options.onDropped('rejected', refused.length);
+    for (const { entry, why } of refused) {
+      entry.ticket?.reject('rejected', `the collector refused the audit record for good (${why})${file ? `; it was written to ${file}` : ''}`);
+    }
+    this.options.onRefused?.({ uids: refused.map(({ entry }) => uidOf(entry.record)), why: refused[0]!.why, file, writeError });
+  }
 }
+
+const neverRefused: RefusalClassifier = () => undefined;
 
 function acknowledge(entries: readonly Entry[]): void {
   for (const e of entries) e.ticket?.acknowledge();
