@@ -64,9 +64,10 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
   const isAudit = (r: { eventName?: string }) => r.eventName === EVENT_DOMAIN_AUDIT_DECISION || r.eventName === EVENT_DOMAIN_MANAGER_MUTATION;
   const logProcessors: LogRecordProcessor[] = [];
   let audit: AuditLogRecordProcessor | undefined;
+  let spoolDir: string | undefined;
   const resource = buildResource(config);
   if (!config.exporters.logs.includes('none')) {
-    audit = createAuditPipeline(config, resource, (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.AUDIT, reason, n));
+    ({ processor: audit, spoolDir } = createAuditPipeline(config, resource, (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.AUDIT, reason, n)));
     logProcessors.push(new FilteringLogRecordProcessor(audit, isAudit));
     for (const name of config.exporters.logs) {
       const inner = name === 'otlp'
@@ -140,7 +141,11 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
   const removeHandlers = installShutdownHandlers({
     flush,
     pendingAudit: () => audit?.pending() ?? 0,
-    exportPendingSync: () => audit?.exportPendingSync((batches) => exportBatchesSync(batches, config.otlp.logs, config.shutdownTimeoutMillis)) ?? 0,
+    exitSync: () => {
+      const http = config.otlp.logs.protocol !== 'grpc';
+      const outcome = audit?.exitSync(http ? (batches) => exportBatchesSync(batches, config.otlp.logs, config.shutdownTimeoutMillis) : undefined);
+      return { spooled: outcome?.spooled ?? 0, undelivered: outcome?.undelivered ?? 0, spoolDir };
+    },
     shutdown: () => {
       ledger?.close();
       return sdk.shutdown();

@@ -45,6 +45,30 @@ describe('strict delivery fails closed', function () {
     assert.ok(result.authzMs < 900 && result.mutationMs < 900, `queue_full rejects at once, not after the timeout: ${JSON.stringify(result)}`);
   });
 
+  it('with the spool (default), records beyond the queue are spooled but not acknowledged until delivered: against a collector that never answers they all time out', async () => {
+    const { result } = await run(receiver, 'hang', { DOMAIN_OTEL_AUDIT_QUEUE_SIZE: '1' });
+    assertAllRejected(result, 'timeout');
+  });
+
+  it('with the spool, against a working collector, 3 concurrent calls of each kind with a queue of 1 all resolve, each record delivered once', async () => {
+    const { result } = await run(receiver, 'ok', { DOMAIN_OTEL_AUDIT_QUEUE_SIZE: '1' });
+    for (const kind of KINDS) assert.deepEqual(result[kind], ['ok', 'ok', 'ok'], JSON.stringify(result));
+    const records = receiver.logs.filter((l) => l.attributes['domain.manager.name'] === 'drops-plain');
+    assert.equal(records.length, 9);
+    assert.equal(new Set(records.map((l) => l.attributes['log.record.uid'])).size, 9);
+  });
+
+  it('spool full (bound of 1 byte), queue of 1, a collector that never answers: every record beyond the queue rejects (spool_full)', async () => {
+    const { result } = await run(receiver, 'hang', { DOMAIN_OTEL_AUDIT_QUEUE_SIZE: '1', DOMAIN_OTEL_AUDIT_SPOOL_MAX_BYTES: '1' });
+    assertAllRejected(result, (kind, i) => (kind === 'decision' && i === 0 ? 'timeout' : 'spool_full'));
+  });
+
+  it('a record the collector refuses for good (413): the operation rejects (rejected), for each kind', async () => {
+    receiver.refuseLogs = { when: (logs) => logs.some((l) => l.attributes['domain.manager.name'] === 'drops-plain') };
+    const { result } = await run(receiver, 'ok', { FIXTURE_N: '2' });
+    assertAllRejected(result, 'rejected');
+  });
+
   it('after shutdown: every awaited operation rejects (shutdown)', async () => {
     const { result } = await run(receiver, 'ok', { FIXTURE_SHUTDOWN_FIRST: '1' });
     assertAllRejected(result, 'shutdown');
