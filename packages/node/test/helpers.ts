@@ -27,7 +27,7 @@ export function scratchDir(prefix: string): string {
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const state = scratchDir('state');
   return {
-    PATH: process.env.PATH, HOME: process.env.HOME,
+    PATH: process.env.PATH, HOME: process.env.HOME, XDG_STATE_HOME: state, // the defaults' base, should a test garble the two below
     OTEL_METRIC_EXPORT_INTERVAL: '500', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200',
     DOMAIN_OTEL_AUDIT_SPOOL_DIR: path.join(state, 'spool'), DOMAIN_OTEL_AUDIT_DEADLETTER_DIR: path.join(state, 'dead-letter'),
     ...extra,

@@ -10,7 +10,7 @@ import { logsSerializers } from './otlp-serializers';
  * short-lived child process that we wait for with `execFileSync`, bounded by `timeoutMillis`.
  * Each batch is one OTLP/HTTP request; the child stops at the first one not acknowledged.
  * Returns how many of `batches` were acknowledged. gRPC endpoints are not supported here
- * (returns 0: the records are reported as undelivered, as before).
+ * (returns 0): the audit processor writes what this did not deliver to the spool instead.
  */
 export function exportBatchesSync(batches: readonly ReadableLogRecord[][], c: OtlpSignalConfig, timeoutMillis: number): number {
   if (batches.length === 0 || c.protocol === 'grpc') return 0;
