@@ -94,9 +94,15 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
     }
     const full = this.queue.length >= this.options.maxQueueSize;
     if (this.spool && (full || this.failures > 0 || this.stalled || this.spool.active)) {
-      if (this.spool.put(entry)) this.schedule();
-      else this.drop([entry], 'spool_full', 'the audit queue and the spool are full; the record was dropped');
-      return;
+      if (this.spool.put(entry)) {
+        this.schedule();
+        return;
+      }
+      // the spool is full (or its disk failed): memory while there is room, else dropped
+      if (full) {
+        this.drop([entry], 'spool_full', 'the audit queue and the spool are full; the record was dropped');
+        return;
+      }
     }
     if (full) {
       this.drop([entry], 'queue_full', `the audit queue is full (${this.options.maxQueueSize} records); the record was dropped`);

@@ -40,6 +40,8 @@ export class SpoolWriter {
     private readonly onSegment: (seq: number) => void,
     /** The write failed (disk full, I/O error): these records were not written. */
     private readonly onFailed: (records: ReadableLogRecord[], err: unknown) => void,
+    /** Everything queued is written and fsynced (the spool may free acknowledged files now). */
+    private readonly onIdle: () => void = () => {},
   ) {}
 
   get open(): boolean {
@@ -141,6 +143,7 @@ export class SpoolWriter {
       this.onFailed(lost, err);
     } finally {
       this.flushing = undefined;
+      this.onIdle();
     }
   }
 

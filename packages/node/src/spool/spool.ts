@@ -90,7 +90,7 @@ export class AuditSpool {
     this.writer = new SpoolWriter(this.ownDir, options.segmentBytes ?? 16 * 1024 * 1024, (seq) => this.own.segments.push(seq), (records, err) => {
       this.appended -= records.length;
       this.options.onWriteFailed?.(records, err);
-    });
+    }, () => this.cleanUp());
     this.ready = this.prepareAdopted();
     this.heartbeat = setInterval(() => this.writer.heartbeat(), HEARTBEAT_MS);
     this.heartbeat.unref();
@@ -217,7 +217,14 @@ export class AuditSpool {
       const seq = src.cursor.seq;
       const growing = src.own && seq === this.writer.seq && !this.closed;
       const limit = growing ? this.writer.written : await fileSize(path.join(src.dir, segmentName(seq)));
-      const lines = await src.cursor.read(max - out.length, limit, (err) => this.options.onBadLine?.(path.join(src.dir, segmentName(seq)), err));
+      let lines: Awaited<ReturnType<SegmentCursor['read']>>;
+      try {
+        lines = await src.cursor.read(max - out.length, limit, (err) => this.options.onBadLine?.(path.join(src.dir, segmentName(seq)), err));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        lines = []; // the segment was removed behind our back: nothing more to read in it
+        if (growing) return;
+      }
       for (const l of lines) {
         out.push({ record: l.record, position: { n: ++this.readN, source: src, seq, end: l.end } });
         src.lastN = this.readN;
