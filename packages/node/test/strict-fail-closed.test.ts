@@ -69,6 +69,15 @@ describe('strict delivery fails closed', function () {
     assertAllRejected(result, 'rejected');
   });
 
+  for (const spool of ['off', 'on'] as const) {
+    it(`shutdown while records wait for a collector that never answers, spool ${spool}: they reject (${spool === 'off' ? 'export_failed' : 'shutdown, kept in the spool'})`, async () => {
+      const { result } = await run(receiver, 'hang', {
+        DOMAIN_OTEL_AUDIT_SPOOL: spool, FIXTURE_SHUTDOWN_DURING: '200', DOMAIN_OTEL_AUDIT_STRICT_TIMEOUT: '20000', OTEL_EXPORTER_OTLP_TIMEOUT: '2000',
+      });
+      assertAllRejected(result, spool === 'off' ? 'export_failed' : 'shutdown');
+    });
+  }
+
   it('after shutdown: every awaited operation rejects (shutdown)', async () => {
     const { result } = await run(receiver, 'ok', { FIXTURE_SHUTDOWN_FIRST: '1' });
     assertAllRejected(result, 'shutdown');

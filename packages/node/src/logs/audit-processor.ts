@@ -2,7 +2,7 @@ import type { Context } from '@opentelemetry/api';
 import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
-import type { AuditDeliveryFailure } from '@domain-otel/api';
+import type { AuditDeliveryFailure, DeliveryTicket } from '@domain-otel/api';
 import { deliveryTicketOf } from '@domain-otel/instrumentation-domain';
 import type { AuditSpool } from '../spool/spool';
 import type { AuditEntry } from './audit-entry';
@@ -135,8 +135,11 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
     await this.forceFlush();
     this.shutDown = true;
     if (this.spool) {
+      const onDisk = this.queue;
       this.queue = this.spool.spill(this.queue).filter(inMemoryOnly);
-      this.spool.releaseTickets((t) => t.reject('shutdown', 'not acknowledged before shutdown; the record is kept in the audit spool and sent by the next start'));
+      const kept = (t: DeliveryTicket) => t.reject('shutdown', 'not acknowledged before shutdown; the record is kept in the audit spool and sent by the next start');
+      for (const e of onDisk) if (e.ticket && !this.queue.includes(e)) kept(e.ticket);
+      this.spool.releaseTickets(kept);
       await this.spool.spool.close();
     }
     const lost = this.queue.filter(inMemoryOnly);
