@@ -214,7 +214,7 @@ export const VARIABLES = {
   auditDelivery: spec<DeliveryMode>({
     name: 'DOMAIN_OTEL_AUDIT_DELIVERY', parse: p.oneOf(DELIVERY_MODES), default: 'async', defaultText: 'async',
     accepted: DELIVERY_MODES.join(', '),
-    meaning: '`async`: batched, retried, flushed on exit. `strict`: an awaited traced operation or `audit.decision` resolves only once the collector acknowledged its audit record, and rejects with `AuditDeliveryError` otherwise.',
+    meaning: '`async`: batched, retried, flushed on exit. `strict`: an awaited `traceAuthz`, `traceMutation` or `audit.decision` resolves only once the collector acknowledged its audit record, and rejects with `AuditDeliveryError` (its `reason`: queue_full, spool_full, shutdown, internal_error, rejected, export_failed, timeout, not_recorded) otherwise, also when the record never reached the queue: strict fails closed, even with OTEL_LOGS_EXPORTER=none (warned about at start).',
     origin: 'domain-otel',
   }),
   strictTimeout: spec({

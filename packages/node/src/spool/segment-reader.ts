@@ -7,6 +7,7 @@ import { SegmentDecoder } from './record-codec';
 export const SEGMENT_SUFFIX = '.ndjson';
 export const ACK_FILE = 'acked.json';
 const READ_CHUNK = 1 << 20;
+const DECODE_SLICE = 128;
 
 export function segmentName(seq: number): string {
   return `${String(seq).padStart(10, '0')}${SEGMENT_SUFFIX}`;
@@ -57,7 +58,17 @@ export class SegmentCursor {
         const buf = Buffer.allocUnsafe(want);
         const { bytesRead } = await fh.read(buf, 0, want, this.offset);
         if (bytesRead === 0) break;
-        if (!this.take(buf.subarray(0, bytesRead), max, out, onBadLine)) break;
+        // decoded in slices, so the app's own work runs in between
+        let view = buf.subarray(0, bytesRead);
+        let progressed = false;
+        while (out.length < max) {
+          const before = this.offset;
+          if (!this.take(view, Math.min(max, out.length + DECODE_SLICE), out, onBadLine)) break;
+          progressed = true;
+          view = view.subarray(this.offset - before);
+          if (out.length < max && view.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        if (!progressed) break;
       }
     } finally {
       await fh.close();
