@@ -77,6 +77,8 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
   private failures = 0;
   /** The export in flight has run longer than stallMillis. */
   private stalled = false;
+  /** A kick is already scheduled for the next turn (one per turn, not one per record). */
+  private kickPending = false;
   /** Records delivered or set aside so far: how forceFlush sees progress. */
   private handledTotal = 0;
   private shutDown = false;
@@ -221,7 +223,13 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
       clearTimeout(this.timer);
       this.timer = undefined;
       // setImmediate: every record emitted in this turn joins the same export (group commit)
-      setImmediate(() => this.kick());
+      if (!this.kickPending) {
+        this.kickPending = true;
+        setImmediate(() => {
+          this.kickPending = false;
+          this.kick();
+        });
+      }
       return;
     }
     if (this.timer === undefined) {
