@@ -8,6 +8,7 @@
  * duplicated, and the sustained rate (rows stored / seconds from the first event to the last row).
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildBinary, cleanEnv, freePorts, OTELCOL_CONFIG, Proc, ROOT, tempDir, waitForHttpOk } from '../test/collector/helpers';
@@ -39,13 +40,20 @@ async function main(): Promise<void> {
     const app = spawn(process.execPath, ['--require', '@domain-otel/node/register', path.join(ROOT, 'bench/fixtures/audit-load.cjs')], {
       cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: process.env.PATH, HOME: process.env.HOME, RATE: String(rate), SECONDS: String(seconds), OTEL_SERVICE_NAME: service,
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${http}`, OTEL_LOG_LEVEL: 'warn', OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'domain' },
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${http}`, OTEL_LOG_LEVEL: 'warn', OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'domain',
+        // what the queue cannot hold goes to the spool; the app's final flush sends all of it
+        // (slower delivery is fine, loss is not), so it may take as long as that needs
+        DOMAIN_OTEL_AUDIT_SPOOL_DIR: path.join(dir, 'spool'), DOMAIN_OTEL_SHUTDOWN_TIMEOUT: '600000' },
     });
     let out = '';
     let err = '';
     app.stdout.on('data', (d: Buffer) => (out += d.toString()));
     app.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    let peakSpoolBytes = 0;
+    const sampler = setInterval(() => { peakSpoolBytes = Math.max(peakSpoolBytes, dirBytes(path.join(dir, 'spool'))); }, 500);
     const code = await new Promise<number | null>((r) => app.on('exit', r));
+    clearInterval(sampler);
+    const leftInSpool = dirBytes(path.join(dir, 'spool'));
     const report = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { sent?: number; emitSeconds?: number };
     const sent = report.sent ?? 0;
     // Wait for the collector's queue to drain into Postgres: until all rows are there, or (at most
@@ -72,12 +80,25 @@ async function main(): Promise<void> {
       const log = collector.log();
       process.stderr.write(`e2e: ${sent - distinct} lost; app stderr:\n${err.slice(-3000)}\ncollector log (warnings and errors):\n${log.split('\n').filter((l) => /warn|error/i.test(l)).slice(-40).join('\n')}\n`);
     }
-    console.log(JSON.stringify({ bench: 'e2e', appExit: code, rate, seconds, sent, emitSeconds: report.emitSeconds, stored, lost: sent - distinct, duplicated: stored - distinct, sustainedSeconds, rowsPerSecond: Math.round(stored / sustainedSeconds), stillQueued, appWarnings: err.trim().split('\n').filter(Boolean).slice(0, 3) }));
+    console.log(JSON.stringify({ bench: 'e2e', appExit: code, rate, seconds, sent, emitSeconds: report.emitSeconds, stored, lost: sent - distinct, duplicated: stored - distinct, sustainedSeconds, rowsPerSecond: Math.round(stored / sustainedSeconds), stillQueued, peakSpoolBytes, leftInSpoolBytes: leftInSpool, appWarnings: err.trim().split('\n').filter(Boolean).slice(0, 3) }));
   } finally {
     await collector.stop();
     await sink.close();
     await sink.pg.destroy();
   }
+}
+
+/** Bytes of the spool's segment files under `dir` (0 when there is none). */
+function dirBytes(dir: string): number {
+  let total = 0;
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+      if (e.isFile() && e.name.endsWith('.ndjson')) total += statSync(path.join(e.parentPath, e.name), { throwIfNoEntry: false })?.size ?? 0;
+    }
+  } catch {
+    // not created (nothing was spooled)
+  }
+  return total;
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });

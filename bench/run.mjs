@@ -24,6 +24,7 @@ const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-asyn
 const api = require('@domain-otel/api');
 const { DomainInstrumentation } = require('@domain-otel/instrumentation-domain');
 const { AuditLogRecordProcessor } = require(path.join(root, 'packages/node/dist/logs/audit-processor.js'));
+const { StrictDeliveryLedger } = require(path.join(root, 'packages/node/dist/logs/delivery-ledger.js'));
 
 const rows = [];
 function row(measure, baseline, ours, baselineValue, ratio, target, pass, note = '') {
@@ -111,9 +112,10 @@ await api.withActor(actor, async () => {
 // each export one event-loop turn later (an in-process stand-in for a fast collector).
 async function throughput(strict) {
   const exporter = { export(records, cb) { setImmediate(() => cb({ code: 0 })); }, shutdown: async () => {}, forceFlush: async () => {} };
-  const processor = new AuditLogRecordProcessor({ exporter, maxQueueSize: 1 << 20, maxExportBatchSize: 512, scheduledDelayMillis: 200, strict, strictTimeoutMillis: 30000, onDropped() {} });
-  logSink = { onEmit: (r) => { if (r.eventName === 'domain.manager.mutation') processor.onEmit(r); }, forceFlush: async () => {}, shutdown: async () => {} };
-  instrumentation.setConfig({ contextStorage: storage, awaitAuditDelivery: strict ? (uid) => processor.whenDelivered(uid) : undefined });
+  const processor = new AuditLogRecordProcessor({ exporter, maxQueueSize: 1 << 20, maxExportBatchSize: 512, scheduledDelayMillis: 200, strict, onDropped() {} });
+  logSink = { onEmit: (r, c) => { if (r.eventName === 'domain.manager.mutation') processor.onEmit(r, c); }, forceFlush: async () => {}, shutdown: async () => {} };
+  api.setAuditDeliveryLedger(strict ? new StrictDeliveryLedger(30000, undefined) : undefined);
+  instrumentation.setConfig({ contextStorage: storage });
   const perWorker = quick ? 50 : 400;
   const started = performance.now();
   await Promise.all(Array.from({ length: 64 }, async (_, w) => {
@@ -130,6 +132,7 @@ async function throughput(strict) {
   const ratio = strictOps / asyncOps;
   row('strict delivery, 64 concurrent callers (throughput)', 'async delivery', `${strictOps.toFixed(0)} ops/s`, `${asyncOps.toFixed(0)} ops/s`, ratio, '≥ 0.33×', ratio >= 0.33);
   logSink = { onEmit() {}, forceFlush: async () => {}, shutdown: async () => {} };
+  api.setAuditDeliveryLedger(undefined);
   instrumentation.disable();
 }
 

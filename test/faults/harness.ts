@@ -124,10 +124,13 @@ export class FaultStack {
     return this.sink;
   }
 
-  /** The collector with collector-config/otelcol.yaml; the same queue directory every time. */
-  async startCollector(extraEnv: Record<string, string> = this.collectorEnv, ports: CollectorPorts = this.cports, dataDir = path.join(this.dir, 'queue')): Promise<Service> {
+  /**
+   * The collector with collector-config/otelcol.yaml; the same queue directory every time.
+   * `args` are extra command-line flags (e.g. `--set=...` overrides for one scenario).
+   */
+  async startCollector(extraEnv: Record<string, string> = this.collectorEnv, ports: CollectorPorts = this.cports, dataDir = path.join(this.dir, 'queue'), args: string[] = []): Promise<Service> {
     if (ports === this.cports) this.collectorEnv = extraEnv;
-    const svc = new Service(`collector-${++this.seq}`, this.otelcol, ['--config', OTELCOL_CONFIG], cleanEnv({
+    const svc = new Service(`collector-${++this.seq}`, this.otelcol, ['--config', OTELCOL_CONFIG, ...args], cleanEnv({
       DOMAIN_OTEL_COLLECTOR_OTLP_GRPC_ENDPOINT: `127.0.0.1:${ports.grpc}`,
       DOMAIN_OTEL_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${ports.http}`,
       DOMAIN_OTEL_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${ports.health}`,
@@ -231,10 +234,16 @@ export interface EmitterOptions {
   endpoint?: string;
 }
 
-/** Env for the emitter app: only what we pass plus PATH/HOME, never the runner's OTEL_* vars. */
+/**
+ * Env for the emitter app: only what we pass plus PATH/HOME, never the runner's OTEL_* vars.
+ * Each run tag gets its own audit spool and dead-letter directories (under the stack's
+ * directory) unless `env` names them, so no app sends another scenario's spool.
+ */
 export function appEnv(s: FaultStack | undefined, o: Partial<EmitterOptions>): NodeJS.ProcessEnv {
+  const state = path.join(s?.dir ?? tempDir('faults-app'), 'state', o.tag ?? 'untagged');
   return {
-    PATH: process.env.PATH, HOME: process.env.HOME,
+    PATH: process.env.PATH, HOME: process.env.HOME, XDG_STATE_HOME: state, // the defaults' base, should a scenario garble the two below
+    DOMAIN_OTEL_AUDIT_SPOOL_DIR: path.join(state, 'spool'), DOMAIN_OTEL_AUDIT_DEADLETTER_DIR: path.join(state, 'dead-letter'),
     OTEL_SERVICE_NAME: 'faults-app',
     OTEL_EXPORTER_OTLP_ENDPOINT: o.endpoint ?? s!.otlpHttp,
     OTEL_LOG_LEVEL: 'warn',

@@ -21,11 +21,23 @@ export type Signal = 'traces' | 'metrics' | 'logs';
 export type Attrs = Record<string, unknown>;
 
 export interface ReceivedSpan { name: string; traceId: string; spanId: string; parentSpanId: string; kind: number; attributes: Attrs; events: { name: string; attributes: Attrs }[]; status: { code?: number; message?: string }; resource: Attrs; scope: { name: string; version?: string; schemaUrl?: string } }
-export interface ReceivedLog { receivedAt: number; eventName: string; body: unknown; severityNumber: number; severityText: string; timeUnixNano: string; attributes: Attrs; traceId: string; spanId: string; resource: Attrs; scope: { name: string; version?: string; schemaUrl?: string } }
+export interface ReceivedLog { receivedAt: number; eventName: string; body: unknown; severityNumber: number; severityText: string; timeUnixNano: string; observedTimeUnixNano: string; flags: number; droppedAttributesCount: number; attributes: Attrs; traceId: string; spanId: string; resource: Attrs; scope: { name: string; version?: string; schemaUrl?: string } }
 export interface ReceivedPoint { attributes: Attrs; value: unknown }
 export interface ReceivedMetric { name: string; unit: string; points: ReceivedPoint[]; resource: Attrs }
 
 export type ReceiverMode = 'ok' | 'unavailable' | 'hang';
+
+/**
+ * Refuses whole log requests (nothing in them is kept), like a receiver with a size limit or a
+ * validation rule: `when` sees the decoded records and the request body's size.
+ */
+export interface LogRefusal {
+  when: (logs: ReceivedLog[], bodyBytes: number) => boolean;
+  /** HTTP status answered (default 413). */
+  http?: number;
+  /** gRPC status answered (default INVALID_ARGUMENT). */
+  grpc?: grpc.status;
+}
 
 const decoders: Record<Signal, Decoder> = {
   traces: root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest,
@@ -62,6 +74,9 @@ export class OtlpReceiver {
   readonly metrics: ReceivedMetric[] = [];
   readonly requests: { signal: Signal; transport: 'http' | 'grpc'; contentType?: string; headers: Record<string, unknown> }[] = [];
   mode: ReceiverMode = 'ok';
+  refuseLogs: LogRefusal | undefined;
+  /** Log requests refused by `refuseLogs`, with how many records each carried. */
+  readonly refused: { transport: 'http' | 'grpc'; records: number; bodyBytes: number }[] = [];
   private http?: Server;
   private grpcServer?: grpc.Server;
   httpPort = 0;
@@ -93,7 +108,11 @@ export class OtlpReceiver {
           this.requests.push({ signal, transport: 'grpc', headers: call.metadata.getMap() });
           if (this.mode === 'hang') return;
           if (this.mode === 'unavailable') return cb({ code: grpc.status.UNAVAILABLE, details: 'test says unavailable' });
-          this.ingest(signal, decoders[signal].toObject(decoders[signal].decode(call.request), { longs: String, defaults: false }));
+          const msg = decoders[signal].toObject(decoders[signal].decode(call.request), { longs: String, defaults: false });
+          if (this.refuses(signal, msg, call.request.length, 'grpc')) {
+            return cb({ code: this.refuseLogs?.grpc ?? grpc.status.INVALID_ARGUMENT, details: 'test refuses this request' });
+          }
+          this.ingest(signal, msg);
           cb(null, Buffer.alloc(0));
         },
       });
@@ -145,13 +164,27 @@ export class OtlpReceiver {
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
       const json = contentType.includes('json');
       const msg = json ? JSON.parse(body.toString('utf8')) : decoders[signal].toObject(decoders[signal].decode(body), { longs: String, defaults: false });
+      if (this.refuses(signal, msg, body.length, 'http')) {
+        res.writeHead(this.refuseLogs?.http ?? 413, { 'content-type': 'text/plain' }).end('test refuses this request');
+        return;
+      }
       this.ingest(signal, msg);
       res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' }).end(json ? '{}' : undefined);
     });
   }
 
+  private refuses(signal: Signal, msg: Record<string, unknown>, bodyBytes: number, transport: 'http' | 'grpc'): boolean {
+    if (signal !== 'logs' || !this.refuseLogs) return false;
+    const logs = this.decodeLogs(msg);
+    if (!this.refuseLogs.when(logs, bodyBytes)) return false;
+    this.refused.push({ transport, records: logs.length, bodyBytes });
+    return true;
+  }
+
   private ingest(signal: Signal, msg: Record<string, unknown>): void {
-    if (signal === 'traces') {
+    if (signal === 'logs') {
+      this.logs.push(...this.decodeLogs(msg));
+    } else if (signal === 'traces') {
       for (const rs of (msg.resourceSpans as Record<string, unknown>[] | undefined) ?? []) {
         const resource = attrs((rs.resource as { attributes?: unknown })?.attributes);
         for (const ss of (rs.scopeSpans as Record<string, unknown>[] | undefined) ?? []) {
@@ -161,20 +194,6 @@ export class OtlpReceiver {
               name: s.name as string, traceId: hex(s.traceId), spanId: hex(s.spanId), parentSpanId: hex(s.parentSpanId),
               kind: Number(s.kind ?? 0), attributes: attrs(s.attributes), status: (s.status as object) ?? {}, resource, scope,
               events: ((s.events as { name?: string; attributes?: unknown }[] | undefined) ?? []).map((e) => ({ name: e.name ?? '', attributes: attrs(e.attributes) })),
-            });
-          }
-        }
-      }
-    } else if (signal === 'logs') {
-      for (const rl of (msg.resourceLogs as Record<string, unknown>[] | undefined) ?? []) {
-        const resource = attrs((rl.resource as { attributes?: unknown })?.attributes);
-        for (const sl of (rl.scopeLogs as Record<string, unknown>[] | undefined) ?? []) {
-          const scope = { ...(sl.scope as { name: string; version?: string }), schemaUrl: sl.schemaUrl as string | undefined };
-          for (const l of (sl.logRecords as Record<string, unknown>[] | undefined) ?? []) {
-            this.logs.push({
-              receivedAt: Date.now(), eventName: (l.eventName as string) ?? '', body: anyValue(l.body), severityNumber: Number(l.severityNumber ?? 0),
-              severityText: (l.severityText as string) ?? '', timeUnixNano: String(l.timeUnixNano ?? ''),
-              attributes: attrs(l.attributes), traceId: hex(l.traceId), spanId: hex(l.spanId), resource, scope,
             });
           }
         }
@@ -195,5 +214,24 @@ export class OtlpReceiver {
       }
     }
     for (const w of [...this.waiters]) w();
+  }
+
+  private decodeLogs(msg: Record<string, unknown>): ReceivedLog[] {
+    const out: ReceivedLog[] = [];
+    for (const rl of (msg.resourceLogs as Record<string, unknown>[] | undefined) ?? []) {
+      const resource = attrs((rl.resource as { attributes?: unknown })?.attributes);
+      for (const sl of (rl.scopeLogs as Record<string, unknown>[] | undefined) ?? []) {
+        const scope = { ...(sl.scope as { name: string; version?: string }), schemaUrl: sl.schemaUrl as string | undefined };
+        for (const l of (sl.logRecords as Record<string, unknown>[] | undefined) ?? []) {
+          out.push({
+            receivedAt: Date.now(), eventName: (l.eventName as string) ?? '', body: anyValue(l.body), severityNumber: Number(l.severityNumber ?? 0),
+            severityText: (l.severityText as string) ?? '', timeUnixNano: String(l.timeUnixNano ?? ''),
+            observedTimeUnixNano: String(l.observedTimeUnixNano ?? ''), flags: Number(l.flags ?? 0), droppedAttributesCount: Number(l.droppedAttributesCount ?? 0),
+            attributes: attrs(l.attributes), traceId: hex(l.traceId), spanId: hex(l.spanId), resource, scope,
+          });
+        }
+      }
+    }
+    return out;
   }
 }

@@ -1,8 +1,9 @@
 import { AUDIT_ACTION_VALUES, AUDIT_OUTCOME_VALUES } from '@domain-otel/semantic-conventions';
 import { getActor, snapshotActor } from './actor.js';
 import { channels } from './channels.js';
+import { openDeliveryTicket } from './delivery.js';
 import type { AuditDecision, AuditDecisionMessage } from './types.js';
-import { RESOLVED, isThenable, noop } from './util.js';
+import { RESOLVED } from './util.js';
 import { checkEnum, checkName, valueSet } from './validate.js';
 
 const ACTIONS = valueSet(AUDIT_ACTION_VALUES);
@@ -12,15 +13,15 @@ const WHERE = 'audit.decision()';
 /**
  * Publishes one authorization decision.
  *
- * Resolves at once unless a subscriber asked for strict delivery (by setting
- * `msg.ack`); then it settles with that acknowledgement and rejects with the
- * subscriber's `AuditDeliveryError` when the record could not be delivered. The
- * returned promise is marked handled, so a caller that does not await it never
- * gets an unhandled rejection. With nothing subscribed it does no work at all.
+ * Resolves at once unless strict delivery is on (a distribution registered a delivery
+ * ledger, see delivery.ts); then it resolves once the record was acknowledged and rejects
+ * with `AuditDeliveryError` when it was not (dropped, refused, never recorded, timed out).
+ * The returned promise is marked handled, so a caller that does not await it never gets an
+ * unhandled rejection. With nothing subscribed and no strict delivery it does no work at all.
  */
 function decision(d: AuditDecision): Promise<void> {
   const channel = channels.auditDecision;
-  if (!channel.hasSubscribers) return RESOLVED;
+  if (!channel.hasSubscribers) return openDeliveryTicket()?.seal() ?? RESOLVED;
   checkEnum(WHERE, 'action', d.action, ACTIONS);
   checkEnum(WHERE, 'outcome', d.outcome, OUTCOMES);
   checkName(WHERE, 'manager', d.manager);
@@ -29,12 +30,10 @@ function decision(d: AuditDecision): Promise<void> {
     actor: snapshotActor(d.actor ?? getActor()),
     timestamp: d.timestamp ?? Date.now(),
   };
+  const ticket = openDeliveryTicket();
+  if (ticket) message.delivery = ticket;
   channel.publish(message);
-  const ack: unknown = message.ack;
-  if (!isThenable(ack)) return RESOLVED;
-  const promise = ack instanceof Promise ? (ack as Promise<void>) : Promise.resolve(ack).then(noop);
-  promise.then(undefined, noop);
-  return promise;
+  return ticket ? ticket.seal() : RESOLVED;
 }
 
 /** Audit decisions: `audit.decision({ action, outcome, manager, ... })`. */

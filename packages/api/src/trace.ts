@@ -9,8 +9,10 @@ import {
 } from '@domain-otel/semantic-conventions';
 import { getActor, snapshotActor } from './actor.js';
 import { channels, type TracedChannel } from './channels.js';
+import { openDeliveryTicket } from './delivery.js';
+import type { DeliveryTicket } from './delivery.js';
 import type { AuthzMeta, MutationMeta, RuleMeta, TracedContext, TracedKind } from './types.js';
-import { hrNow, isThenable, noop } from './util.js';
+import { hrNow, isThenable } from './util.js';
 import { checkEnum, checkName, valueSet } from './validate.js';
 
 const AUDIT_ACTIONS = valueSet(AUDIT_ACTION_VALUES);
@@ -43,6 +45,19 @@ function idleContext<M>(kind: TracedKind, meta: M): TracedContext<M> {
   return { kind, meta, actor: getActor(), startTime: 0 };
 }
 
+/** Strict delivery: the operation's result once its audit record was acknowledged. */
+function afterDelivery<T>(ticket: DeliveryTicket | undefined, value: T): T | Promise<T> {
+  return ticket ? ticket.seal().then(() => value) : value;
+}
+
+/** Strict delivery: a failed operation rejects with its own error, after the record settled. */
+function failAfterDelivery(ticket: DeliveryTicket | undefined, error: unknown): Promise<never> {
+  const rethrow = (): never => {
+    throw error;
+  };
+  return ticket ? ticket.seal().then(rethrow, rethrow) : Promise.reject(error);
+}
+
 function settleAsync<M>(channel: TracedChannel<M>, ctx: TracedContext<M>, thenable: PromiseLike<unknown>): Promise<unknown> {
   const decide = OUTCOME_RULES[ctx.kind];
   return Promise.resolve(thenable).then(
@@ -51,8 +66,7 @@ function settleAsync<M>(channel: TracedChannel<M>, ctx: TracedContext<M>, thenab
       decide(ctx, false);
       channel.asyncStart.publish(ctx);
       channel.asyncEnd.publish(ctx);
-      const ack = ctx.ack;
-      return isThenable(ack) ? Promise.resolve(ack).then(() => value) : value;
+      return afterDelivery(ctx.delivery, value);
     },
     (error: unknown) => {
       ctx.error = error;
@@ -60,13 +74,7 @@ function settleAsync<M>(channel: TracedChannel<M>, ctx: TracedContext<M>, thenab
       channel.error.publish(ctx);
       channel.asyncStart.publish(ctx);
       channel.asyncEnd.publish(ctx);
-      const ack = ctx.ack;
-      if (!isThenable(ack)) throw error;
-      // The operation's own error wins over a delivery failure.
-      const rethrow = (): never => {
-        throw error;
-      };
-      return Promise.resolve(ack).then(rethrow, rethrow);
+      return failAfterDelivery(ctx.delivery, error);
     },
   );
 }
@@ -82,6 +90,7 @@ function runTraced<M, T>(channel: TracedChannel<M>, ctx: TracedContext<M>, fn: (
     decide(ctx, true);
     channel.error.publish(ctx);
     channel.end.publish(ctx);
+    void ctx.delivery?.seal(); // synchronous: nothing can wait for the acknowledgement
     throw error;
   }
   if (isThenable(result)) {
@@ -94,16 +103,43 @@ function runTraced<M, T>(channel: TracedChannel<M>, ctx: TracedContext<M>, fn: (
   ctx.result = result;
   decide(ctx, false);
   channel.end.publish(ctx);
-  // Sync results cannot wait for an acknowledgement; keep an ignored ack from
-  // becoming an unhandled rejection.
-  const ack: unknown = ctx.ack;
-  if (isThenable(ack)) ack.then(undefined, noop);
+  // Sync results cannot wait for an acknowledgement (the ticket's rejection is handled).
+  void ctx.delivery?.seal();
   return result;
 }
 
 function traceSubscribed<M, T>(channel: TracedChannel<M>, kind: TracedKind, meta: M, fn: (ctx: TracedContext<M>) => T): T {
   const ctx: TracedContext<M> = { kind, meta, actor: snapshotActor(getActor()), startTime: hrNow() };
+  if (kind !== 'rule') {
+    const ticket = openDeliveryTicket();
+    if (ticket) ctx.delivery = ticket;
+  }
   return channel.start.runStores(ctx, () => runTraced(channel, ctx, fn));
+}
+
+/**
+ * Nothing subscribed but strict delivery on (e.g. after the distribution shut down): the
+ * operation runs, and an async one then settles with its ticket, which nobody queued.
+ */
+function traceUnrecorded<M, T>(ticket: DeliveryTicket, kind: TracedKind, meta: M, fn: (ctx: TracedContext<M>) => T): T {
+  let result: T;
+  try {
+    result = fn.length === 0 ? (fn as () => T)() : fn(idleContext(kind, meta));
+  } catch (error) {
+    void ticket.seal();
+    throw error;
+  }
+  if (!isThenable(result)) {
+    void ticket.seal();
+    return result;
+  }
+  return Promise.resolve(result).then((value) => afterDelivery(ticket, value), (error: unknown) => failAfterDelivery(ticket, error)) as T;
+}
+
+function idleOrUnrecorded<M, T>(kind: TracedKind, meta: M, fn: (ctx: TracedContext<M>) => T): T {
+  const ticket = openDeliveryTicket();
+  if (ticket) return traceUnrecorded(ticket, kind, meta, fn);
+  return fn.length === 0 ? (fn as () => T)() : fn(idleContext(kind, meta));
 }
 
 /**
@@ -113,7 +149,7 @@ function traceSubscribed<M, T>(channel: TracedChannel<M>, kind: TracedKind, meta
  */
 export function traceAuthz<T>(meta: AuthzMeta, fn: (ctx: TracedContext<AuthzMeta>) => T): T {
   const channel = channels.authz;
-  if (!channel.hasSubscribers) return fn.length === 0 ? (fn as () => T)() : fn(idleContext('authz', meta));
+  if (!channel.hasSubscribers) return idleOrUnrecorded('authz', meta, fn);
   checkEnum('traceAuthz()', 'action', meta.action, AUDIT_ACTIONS);
   checkName('traceAuthz()', 'manager', meta.manager);
   return traceSubscribed(channel, 'authz', meta, fn);
@@ -129,15 +165,16 @@ export function traceAuthz<T>(meta: AuthzMeta, fn: (ctx: TracedContext<AuthzMeta
  *   `asyncEnd` when a returned thenable settles. `ctx.result` / `ctx.error` are set first.
  * - Errors propagate unchanged (same object). Sync results are returned as is;
  *   thenables are replaced by a native promise of the same value.
- * - Strict delivery: if a subscriber sets `ctx.ack` by the time an async operation
- *   settles, the returned promise waits for it: it resolves with the operation's
- *   value once `ctx.ack` resolves, or rejects with `ctx.ack`'s reason (an
- *   `AuditDeliveryError`). A failed operation still rejects with its own error.
- *   For synchronous results `ctx.ack` is ignored.
+ * - Strict delivery (a distribution registered a delivery ledger, see delivery.ts): the
+ *   api opens the record's ticket (`ctx.delivery`) before `start`; an async operation's
+ *   promise resolves with its value once the record was acknowledged, or rejects with
+ *   `AuditDeliveryError` when it was not (also when nothing recorded it, e.g. after
+ *   shutdown). A failed operation still rejects with its own error, after the record
+ *   settled. Synchronous results cannot wait: they are returned as is.
  */
 export function traceMutation<T>(meta: MutationMeta, fn: (ctx: TracedContext<MutationMeta>) => T): T {
   const channel = channels.mutation;
-  if (!channel.hasSubscribers) return fn.length === 0 ? (fn as () => T)() : fn(idleContext('mutation', meta));
+  if (!channel.hasSubscribers) return idleOrUnrecorded('mutation', meta, fn);
   checkEnum('traceMutation()', 'action', meta.action, MUTATION_ACTIONS);
   checkName('traceMutation()', 'manager', meta.manager);
   return traceSubscribed(channel, 'mutation', meta, fn);

@@ -7,6 +7,7 @@ import type {
   RuleOutcome,
 } from '@domain-otel/semantic-conventions';
 import type { Actor } from './actor.js';
+import type { DeliveryTicket } from './delivery.js';
 
 export type { AuditAction, AuditOutcome, CacheInvalidationReason, MutationAction, RuleOutcome };
 
@@ -38,11 +39,11 @@ export interface AuditDecisionMessage {
   /** ms since the epoch. */
   timestamp: number;
   /**
-   * Strict delivery: a subscriber may set a promise that settles when the record
-   * is acknowledged; `audit.decision()` returns it. To combine several
-   * subscribers' acks, chain: `msg.ack = Promise.all([msg.ack, mine]).then(() => {})`.
+   * Strict delivery: the ticket of this decision's audit record (see delivery.ts), set by
+   * the api when a distribution registered a delivery ledger. The recording subscriber
+   * emits the record with it; `audit.decision()` settles with it.
    */
-  ack?: Promise<void>;
+  delivery?: DeliveryTicket;
 }
 
 // ---- cache invalidations (plain channel) ----
@@ -133,8 +134,12 @@ export interface TracedContext<M> {
   result?: unknown;
   /** Set before `error` when the operation threw or rejected. */
   error?: unknown;
-  /** Strict delivery, async operations only: see `traceMutation`. */
-  ack?: Promise<void>;
+  /**
+   * Strict delivery (authz and mutation): the ticket of the operation's audit record, set
+   * by the api before `start` when a distribution registered a delivery ledger. See
+   * `traceMutation`.
+   */
+  delivery?: DeliveryTicket;
   /**
    * Outcome: the traced function may set it; otherwise the api fills it in when
    * the operation settles: authz → `granted`/`denied` from the result's truthiness;

@@ -62,7 +62,7 @@ describe('point events', () => {
       assert.equal(m.decision, decision);
       assert.deepEqual(m.actor, { id: '42', name: 'Ada', tenant: 'acme' });
       assert.ok(m.timestamp >= before && m.timestamp <= Date.now());
-      assert.equal(m.ack, undefined);
+      assert.equal(m.delivery, undefined, "no strict delivery ledger: no ticket");
     });
 
     it('lets decision.actor replace the scope actor and decision.timestamp set the time', async () => {

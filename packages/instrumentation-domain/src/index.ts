@@ -3,3 +3,4 @@ export type { AuditLevel, CaptureKind, DomainInstrumentationConfig } from './typ
 export { BUILT_IN_REDACT_KEYS, REDACTED, createKeyMatcher } from './redact';
 export { toAnyValue } from './any-value';
 export { uuidv7 } from './uuidv7';
+export { deliveryTicketOf, withDeliveryTicket } from './delivery-context';

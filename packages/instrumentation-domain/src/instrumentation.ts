@@ -3,7 +3,7 @@ import type { Logger, Tracer } from '@opentelemetry/api';
 import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { channels } from '@domain-otel/api';
 import type {
-  AuditDecisionMessage, AuthzMeta, CacheInvalidationMessage, MutationMeta, RuleEvaluationMessage, RuleMeta, TracedContext,
+  AuditDecisionMessage, AuthzMeta, CacheInvalidationMessage, DeliveryTicket, MutationMeta, RuleEvaluationMessage, RuleMeta, TracedContext,
 } from '@domain-otel/api';
 import {
   ATTR_DOMAIN_TELEMETRY_DROP_REASON, ATTR_DOMAIN_TELEMETRY_SIGNAL, SCHEMA_URL, TELEMETRY_DROP_REASON_VALUES, TELEMETRY_SIGNAL_VALUES,
@@ -21,9 +21,10 @@ import { recordCacheInvalidation } from './mapping/cache';
 import { recordRuleEvaluation } from './mapping/rule';
 import { fallbackContextStore, finishOperation, startOperation } from './mapping/traced';
 import type { TracedKind } from './mapping/traced';
+import { withDeliveryTicket } from './delivery-context';
 
 type Unsubscribe = () => void;
-type Fence = <T>(where: string, signal: TelemetrySignal, fn: () => T) => T | undefined;
+type Fence = <T>(where: string, signal: TelemetrySignal, fn: () => T, ticket?: DeliveryTicket) => T | undefined;
 const AUDIT = TELEMETRY_SIGNAL_VALUES.AUDIT;
 const LOGS = TELEMETRY_SIGNAL_VALUES.LOGS;
 type AnyTraced = TracedContext<AuthzMeta> | TracedContext<MutationMeta> | TracedContext<RuleMeta>;
@@ -72,12 +73,10 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
     const capture = new Set<CaptureKind>(this._config.capture ?? ['audit', 'mutation', 'rule', 'cache']);
     const recorder = () => this.recorder();
 
-    const fence: Fence = (where, signal, fn) => this.fenced(where, signal, fn);
+    const fence: Fence = (where, signal, fn, ticket) => this.fenced(where, signal, fn, ticket);
     if (capture.has('audit')) {
-      subs.push(subscribe(fence, 'audit decision', AUDIT, channels.auditDecision, (msg: AuditDecisionMessage) => {
-        const ack = recordDecision(recorder(), msg.decision, msg.actor, msg.timestamp);
-        if (ack) msg.ack = ack;
-      }));
+      subs.push(subscribe(fence, 'audit decision', AUDIT, channels.auditDecision, (msg: AuditDecisionMessage) =>
+        emittingWith(msg.delivery, () => recordDecision(recorder(), msg.decision, msg.actor, msg.timestamp)), (msg) => msg.delivery));
       subs.push(this.subscribeTraced('authz', channels.authz));
     }
     if (capture.has('mutation')) subs.push(this.subscribeTraced('mutation', channels.mutation));
@@ -115,19 +114,20 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
       maxCacheKeys: c.maxCacheKeys ?? 20,
       maxValueBytes,
       recordBudgetBytes: recordBudgetBytes(maxValueBytes),
-      awaitAuditDelivery: c.awaitAuditDelivery,
     };
     return this.cachedRecorder;
   }
 
   /**
    * Runs a handler so that a bug in it never reaches the app: the record is lost, counted in
-   * domain.telemetry.dropped{reason=internal_error} and reported once per place.
+   * domain.telemetry.dropped{reason=internal_error} and reported once per place. Strict
+   * delivery: a ticket whose record was not emitted yet is abandoned (the operation rejects).
    */
-  private fenced<T>(where: string, signal: TelemetrySignal, fn: () => T): T | undefined {
+  private fenced<T>(where: string, signal: TelemetrySignal, fn: () => T, ticket?: DeliveryTicket): T | undefined {
     try {
       return fn();
     } catch (err) {
+      ticket?.abandon('internal_error', `instrumentation-domain failed in ${where}: ${err instanceof Error ? err.message : String(err)}`, err);
       try {
         (this.instruments ??= createInstruments(this.meter)).dropped.add(1, { [ATTR_DOMAIN_TELEMETRY_SIGNAL]: signal, [ATTR_DOMAIN_TELEMETRY_DROP_REASON]: TELEMETRY_DROP_REASON_VALUES.INTERNAL_ERROR });
       } catch {
@@ -145,15 +145,16 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
     const tc = channel as unknown as import('node:diagnostics_channel').TracingChannel<object, AnyTraced>;
     const signal = kind === 'rule' ? LOGS : AUDIT;
     const transform = (ctx: AnyTraced) =>
-      this.fenced(`${kind}.start`, signal, () => startOperation(this.recorder(), kind, ctx)) ?? context.active();
+      this.fenced(`${kind}.start`, signal, () => startOperation(this.recorder(), kind, ctx), ctx.delivery) ?? context.active();
+    const finish = (ctx: AnyTraced) => emittingWith(ctx.delivery, () => finishOperation(this.recorder(), kind, ctx));
     const handlers = {
       start: () => {},
       end: (ctx: AnyTraced) => this.fenced(`${kind}.end`, signal, () => {
         if (ctx.async === true) return; // a returned promise: finished in asyncEnd
-        finishOperation(this.recorder(), kind, ctx);
-      }),
+        finish(ctx);
+      }, ctx.delivery),
       asyncStart: () => {},
-      asyncEnd: (ctx: AnyTraced) => this.fenced(`${kind}.asyncEnd`, signal, () => finishOperation(this.recorder(), kind, ctx)),
+      asyncEnd: (ctx: AnyTraced) => this.fenced(`${kind}.asyncEnd`, signal, () => finish(ctx), ctx.delivery),
       error: () => {},
     };
     const store = this._config.contextStorage ?? fallbackContextStore;
@@ -166,14 +167,20 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
   }
 }
 
+/** Strict delivery: runs `emit` with the record's ticket in the active context (see delivery-context.ts). */
+function emittingWith<T>(ticket: DeliveryTicket | undefined, emit: () => T): T {
+  return ticket ? context.with(withDeliveryTicket(context.active(), ticket), emit) : emit();
+}
+
 function subscribe<M>(
   fence: Fence,
   where: string,
   signal: TelemetrySignal,
   channel: { subscribe(fn: (msg: unknown) => void): void; unsubscribe(fn: (msg: unknown) => void): unknown },
   handler: (msg: M) => void,
+  ticketOf?: (msg: M) => DeliveryTicket | undefined,
 ): Unsubscribe {
-  const fn = (msg: unknown) => fence(where, signal, () => handler(msg as M));
+  const fn = (msg: unknown) => fence(where, signal, () => handler(msg as M), ticketOf?.(msg as M));
   channel.subscribe(fn);
   return () => void channel.unsubscribe(fn);
 }

@@ -13,11 +13,6 @@ export interface DomainInstrumentationConfig extends InstrumentationConfig {
   /** Kinds recorded; default all four. */
   capture?: readonly CaptureKind[];
   /**
-   * Strict delivery: resolves once the audit record with this uid was acknowledged by the
-   * collector, rejects with AuditDeliveryError otherwise. Provided by @domain-otel/node.
-   */
-  awaitAuditDelivery?: (uid: string) => Promise<void>;
-  /**
    * The AsyncLocalStorage behind the global OTel context manager (@domain-otel/node passes
    * it). Bound to the api's TracingChannels so work inside a traced operation is its child.
    * Without it a fallback store is used that nests on Node < 26 only.

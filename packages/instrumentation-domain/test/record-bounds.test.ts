@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { logs } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
+import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { audit, traceMutation, withActor } from '@domain-otel/api';
-import { DomainInstrumentation } from '../src';
+import { DeliveryTicket, audit, setAuditDeliveryLedger, traceMutation, withActor } from '@domain-otel/api';
+import { DomainInstrumentation, deliveryTicketOf } from '../src';
 import type { DomainInstrumentationConfig } from '../src';
 import { otelHarness } from '../../../test/helpers/otel-harness';
 
@@ -93,10 +96,35 @@ describe('instrumentation-domain: identity is never pushed out of a record', () 
     assert.equal(r.attributes['domain.record.dropped_entries'], (1000 - 64) + (1000 - kept) + (1000 - fields));
   });
 
-  it('strict delivery waits for the uid the record carries', async () => {
-    const awaited: string[] = [];
-    use({ awaitAuditDelivery: async (uid) => { awaited.push(uid); } });
-    await withActor(ACTOR, () => audit.decision({ action: 'read', outcome: 'granted', manager: 'm', metadata: manyKeys(300) }));
-    assert.deepEqual(awaited, [only('domain.audit.decision').attributes['log.record.uid']]);
+  it('strict delivery: the record the audit processor receives carries its uid and its ticket; acknowledging it settles the call', async () => {
+    setAuditDeliveryLedger({ open: () => new DeliveryTicket({ timeoutMillis: 10_000, notQueued: () => ({ reason: 'not_recorded', message: 'not queued' }) }) });
+    const seen: { uid: unknown; ticket: DeliveryTicket | undefined }[] = [];
+    // what the distribution's audit processor does in onEmit: take the record's ticket, queue it under the record's uid
+    const auditProcessor = {
+      onEmit(record: { attributes: Record<string, unknown> }, ctx?: Context) {
+        const ticket = deliveryTicketOf(ctx);
+        seen.push({ uid: record.attributes['log.record.uid'], ticket });
+        ticket?.queued(record.attributes['log.record.uid'] as string);
+      },
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    // the global logger provider, as the distribution builds it: the audit processor beside the harness's exporter
+    const provider = (processors: unknown[]) => new LoggerProvider({ processors: [...processors, new SimpleLogRecordProcessor({ exporter: h.logs })] as never });
+    logs.disable();
+    logs.setGlobalLoggerProvider(provider([auditProcessor]));
+    try {
+      use();
+      const call = withActor(ACTOR, () => audit.decision({ action: 'read', outcome: 'granted', manager: 'm', metadata: manyKeys(300) }));
+      assert.equal(seen.length, 1);
+      assert.match(String(seen[0]!.uid), UID);
+      assert.equal(seen[0]!.ticket?.uid, seen[0]!.uid);
+      seen[0]!.ticket!.acknowledge();
+      await call;
+    } finally {
+      setAuditDeliveryLedger(undefined);
+      logs.disable();
+      logs.setGlobalLoggerProvider(provider([]));
+    }
   });
 });

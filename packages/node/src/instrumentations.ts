@@ -12,8 +12,6 @@ import { addActorFields, incomingRequestHook } from './request-scope';
  * required only when enabled, so a disabled one costs nothing.
  */
 export interface FactoryContext {
-  /** Strict delivery: resolves when the audit record with this uid was acknowledged. */
-  awaitAuditDelivery?: (uid: string) => Promise<void>;
   /** The AsyncLocalStorage behind the OTel context manager. */
   contextStorage?: AsyncLocalStorage<Context>;
 }
@@ -47,7 +45,6 @@ const ours: Record<string, Factory> = {
     redact: config.redact,
     maxValueBytes: config.maxValueBytes,
     capture: config.capture,
-    awaitAuditDelivery: context.awaitAuditDelivery,
     contextStorage: context.contextStorage,
   }),
   // A `manage all` rule is the superuser: its checks are recorded as bypassed, not granted.

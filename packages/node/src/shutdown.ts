@@ -4,13 +4,14 @@ import { diag } from '@opentelemetry/api';
 export interface ShutdownHooks {
   /** Flush everything queued, keep running. */
   flush: () => Promise<void>;
-  /** Audit records still queued (reported if the process exits with some left). */
+  /** Audit records only in memory (lost if the process exits now). */
   pendingAudit: () => number;
   /**
    * At `exit` (e.g. the app called process.exit() with records queued): deliver them
-   * synchronously, bounded; returns how many are still undelivered.
+   * synchronously, bounded (OTLP/HTTP), and write what is left to the spool; says how many
+   * records the spool holds and how many are lost.
    */
-  exportPendingSync?: () => number;
+  exitSync?: () => { spooled: number; undelivered: number; spoolDir?: string | undefined };
   /** Final flush and close. */
   shutdown: () => Promise<void>;
   timeoutMillis: number;
@@ -69,20 +70,22 @@ export function installShutdownHandlers(hooks: ShutdownHooks): () => void {
   };
 
   const onExit = () => {
-    let left = hooks.pendingAudit();
-    if (left > 0 && hooks.exportPendingSync) {
-      try {
-        left = hooks.exportPendingSync();
-      } catch {
-        // report below
-      }
+    const left = hooks.pendingAudit();
+    let outcome: ReturnType<NonNullable<ShutdownHooks['exitSync']>> = { spooled: 0, undelivered: left };
+    try {
+      outcome = hooks.exitSync?.() ?? outcome;
+    } catch {
+      // report below
     }
-    if (left > 0) {
-      try {
-        process.stderr.write(`domain-otel: ${left} audit record(s) could not be delivered before exit (collector unreachable?)\n`);
-      } catch {
-        // stderr gone
+    try {
+      if (outcome.spooled > 0) {
+        process.stderr.write(`domain-otel: ${outcome.spooled} audit record(s) not delivered yet are kept in the spool ${outcome.spoolDir ?? ''}; the next start of this service sends them\n`);
       }
+      if (outcome.undelivered > 0) {
+        process.stderr.write(`domain-otel: ${outcome.undelivered} audit record(s) could not be delivered before exit (collector unreachable?)\n`);
+      }
+    } catch {
+      // stderr gone
     }
   };
 

@@ -24,7 +24,9 @@ import { createPropagator, createSampler } from './sampling';
 import { isAtLeast, reportOnce } from './diag';
 import { installShutdownHandlers, bounded } from './shutdown';
 import { exportBatchesSync } from './logs/exit-export';
-import { AuditLogRecordProcessor } from './logs/audit-processor';
+import type { AuditLogRecordProcessor } from './logs/audit-processor';
+import { createAuditPipeline } from './logs/audit-pipeline';
+import { startStrictDelivery } from './logs/strict-delivery';
 import { FilteringLogRecordProcessor } from './logs/filtering-processor';
 import { registerLegacyLogsGlobal } from './logs/legacy-logs-global';
 import { addRedaction } from './redaction/processors';
@@ -63,16 +65,10 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
   const isAudit = (r: { eventName?: string }) => r.eventName === EVENT_DOMAIN_AUDIT_DECISION || r.eventName === EVENT_DOMAIN_MANAGER_MUTATION;
   const logProcessors: LogRecordProcessor[] = [];
   let audit: AuditLogRecordProcessor | undefined;
+  let spoolDir: string | undefined;
+  const resource = buildResource(config);
   if (!config.exporters.logs.includes('none')) {
-    audit = new AuditLogRecordProcessor({
-      exporter: createLogExporter(config.otlp.logs),
-      maxQueueSize: config.auditQueueSize,
-      maxExportBatchSize: config.logBatch.maxExportBatchSize,
-      scheduledDelayMillis: config.logBatch.scheduledDelayMillis,
-      strict: config.auditDelivery === 'strict',
-      strictTimeoutMillis: config.strictTimeoutMillis,
-      onDropped: (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.AUDIT, reason, n),
-    });
+    ({ processor: audit, spoolDir } = createAuditPipeline(config, resource, (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.AUDIT, reason, n)));
     logProcessors.push(new FilteringLogRecordProcessor(audit, isAudit));
     for (const name of config.exporters.logs) {
       const inner = name === 'otlp'
@@ -84,7 +80,7 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
     }
   }
   addRedaction(config.redact, spanProcessors, logProcessors);
-  const awaitAuditDelivery = audit && config.auditDelivery === 'strict' ? (uid: string) => audit.whenDelivered(uid) : undefined;
+  const ledger = startStrictDelivery(config, names);
 
   const metricReaders: IMetricReader[] = [];
   for (const name of config.exporters.metrics) {
@@ -102,10 +98,10 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
   const instrumentationFailed = (name: string, err: unknown) =>
     diag.warn(`domain-otel: instrumentation ${name} could not be loaded and is skipped: ${err instanceof Error ? err.message : String(err)}`);
   // Under --require, instrumentations of libraries load with the library (lazy-instrumentations.ts).
-  const created = createInstrumentations(names, config, { awaitAuditDelivery, contextStorage: contextManager.storage }, instrumentationFailed, startedBy === 'require');
+  const created = createInstrumentations(names, config, { contextStorage: contextManager.storage }, instrumentationFailed, startedBy === 'require');
 
   const sdk = startProviders({
-    resource: buildResource(config),
+    resource,
     sampler: createSampler(config),
     propagator: createPropagator(config),
     contextManager: contextManager.manager,
@@ -137,6 +133,7 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
     instrumentations: names,
     flush: () => bounded(flush, config.shutdownTimeoutMillis, 'flush'),
     shutdown: () => (shutdownRun ??= bounded(async () => {
+      ledger?.close();
       removeHandlers();
       lazy.uninstall();
       for (const i of [...created.eager, ...lazy.loaded]) i.disable();
@@ -146,8 +143,15 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
   const removeHandlers = installShutdownHandlers({
     flush,
     pendingAudit: () => audit?.pending() ?? 0,
-    exportPendingSync: () => audit?.exportPendingSync((batches) => exportBatchesSync(batches, config.otlp.logs, config.shutdownTimeoutMillis)) ?? 0,
-    shutdown: () => sdk.shutdown(),
+    exitSync: () => {
+      const http = config.otlp.logs.protocol !== 'grpc';
+      const outcome = audit?.exitSync(http ? (batches) => exportBatchesSync(batches, config.otlp.logs, config.shutdownTimeoutMillis) : undefined);
+      return { spooled: outcome?.spooled ?? 0, undelivered: outcome?.undelivered ?? 0, spoolDir };
+    },
+    shutdown: () => {
+      ledger?.close();
+      return sdk.shutdown();
+    },
     timeoutMillis: config.shutdownTimeoutMillis,
   });
   return handle;

@@ -29,7 +29,7 @@ const record = (i: number) => ({ attributes: { 'log.record.uid': `uid-${i}` }, r
 
 function processor(exporter: LogRecordExporter, dropped: string[] = []) {
   return new AuditLogRecordProcessor({
-    exporter, maxQueueSize: 100_000, maxExportBatchSize: 512, scheduledDelayMillis: 1000, strict: false, strictTimeoutMillis: 5000,
+    exporter, maxQueueSize: 100_000, maxExportBatchSize: 512, scheduledDelayMillis: 1000, strict: false,
     onDropped: (reason, count) => dropped.push(`${reason}:${count}`),
   });
 }

@@ -27,13 +27,21 @@ describe('process.exit() in app code with audit records queued', function () {
     });
   }
 
-  it('collector unreachable: the exit is not held beyond the bound and the loss is reported', async () => {
-    const started = Date.now();
-    const result = await runApp(['--require', '@domain-otel/node/register', EXIT_APP], childEnv({
-      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_LOG_LEVEL: 'none', OTEL_BLRP_SCHEDULE_DELAY: '60000', DOMAIN_OTEL_SHUTDOWN_TIMEOUT: '1500',
-    }));
-    assert.equal(result.code, 0);
-    assert.ok(Date.now() - started < 10_000);
-    assert.match(result.stderr, /domain-otel: 3 audit record\(s\) could not be delivered before exit/);
-  });
+  for (const spool of ['on', 'off'] as const) {
+    it(`collector unreachable, spool ${spool}: the exit is not held beyond the bound, and the records are ${spool === 'on' ? 'spooled' : 'reported lost'}`, async () => {
+      const started = Date.now();
+      const result = await runApp(['--require', '@domain-otel/node/register', EXIT_APP], childEnv({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_LOG_LEVEL: 'none', OTEL_BLRP_SCHEDULE_DELAY: '60000', DOMAIN_OTEL_SHUTDOWN_TIMEOUT: '1500',
+        DOMAIN_OTEL_AUDIT_SPOOL: spool,
+      }));
+      assert.equal(result.code, 0);
+      assert.ok(Date.now() - started < 10_000);
+      if (spool === 'on') {
+        assert.match(result.stderr, /domain-otel: 3 audit record\(s\) not delivered yet are kept in the spool \S+; the next start of this service sends them/);
+        assert.doesNotMatch(result.stderr, /could not be delivered/);
+      } else {
+        assert.match(result.stderr, /domain-otel: 3 audit record\(s\) could not be delivered before exit/);
+      }
+    });
+  }
 });

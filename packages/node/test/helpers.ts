@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../../..');
@@ -7,11 +9,27 @@ export const FIXTURES = path.join(__dirname, 'fixtures');
 
 export interface RunResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
-/** Env for a child app: only what we pass plus PATH/HOME, never the test runner's OTEL_* vars. */
+const scratch: string[] = [];
+process.on('exit', () => { for (const d of scratch) rmSync(d, { recursive: true, force: true }); });
+
+/** A temporary directory removed when the test process exits. */
+export function scratchDir(prefix: string): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), `domain-otel-${prefix}-`));
+  scratch.push(d);
+  return d;
+}
+
+/**
+ * Env for a child app: only what we pass plus PATH/HOME, never the test runner's OTEL_* vars.
+ * Each app gets its own spool and dead-letter directories unless the test passes them, so no
+ * app adopts another test's spool (and nothing is written under HOME).
+ */
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const state = scratchDir('state');
   return {
-    PATH: process.env.PATH, HOME: process.env.HOME,
+    PATH: process.env.PATH, HOME: process.env.HOME, XDG_STATE_HOME: state, // the defaults' base, should a test garble the two below
     OTEL_METRIC_EXPORT_INTERVAL: '500', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200',
+    DOMAIN_OTEL_AUDIT_SPOOL_DIR: path.join(state, 'spool'), DOMAIN_OTEL_AUDIT_DEADLETTER_DIR: path.join(state, 'dead-letter'),
     ...extra,
   };
 }

@@ -51,12 +51,12 @@ describe('DOMAIN_OTEL_AUDIT_DELIVERY=strict', function () {
 
 describe('records that cannot be delivered are counted, never silent', function () {
   this.timeout(60000);
-  it('audit queue overflow: domain.telemetry.dropped{signal=audit, reason=queue_full} and one diag line', async () => {
+  it('audit queue overflow with the spool off: domain.telemetry.dropped{signal=audit, reason=queue_full} and one diag line', async () => {
     const receiver = await new OtlpReceiver().start();
     try {
       const result = await runApp(['--require', '@domain-otel/node/register', path.join(FIXTURES, 'strict.cjs')], childEnv({
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpUrl, OTEL_LOG_LEVEL: 'warn', FIXTURE_N: '10',
-        DOMAIN_OTEL_AUDIT_QUEUE_SIZE: '4', OTEL_BLRP_SCHEDULE_DELAY: '60000', OTEL_BLRP_MAX_QUEUE_SIZE: '4', OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '4',
+        DOMAIN_OTEL_AUDIT_QUEUE_SIZE: '4', DOMAIN_OTEL_AUDIT_SPOOL: 'off', OTEL_BLRP_SCHEDULE_DELAY: '60000', OTEL_BLRP_MAX_QUEUE_SIZE: '4', OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '4',
       }));
       assert.equal(result.code, 0, result.stderr);
       await receiver.waitFor(() => receiver.metricPoints('domain.telemetry.dropped').length > 0, 10000, 'dropped metric');

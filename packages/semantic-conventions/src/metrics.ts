@@ -69,5 +69,8 @@ export const TELEMETRY_DROP_REASON_VALUES = {
   SHUTDOWN_TIMEOUT: 'shutdown_timeout',
   INVALID: 'invalid',
   INTERNAL_ERROR: 'internal_error',
+  REJECTED: 'rejected',
+  SPOOL_FULL: 'spool_full',
+  SHUTDOWN: 'shutdown',
 } as const;
 export type TelemetryDropReason = (typeof TELEMETRY_DROP_REASON_VALUES)[keyof typeof TELEMETRY_DROP_REASON_VALUES];

@@ -431,6 +431,9 @@ const enums: readonly EnumEntry[] = [
       { key: 'SHUTDOWN_TIMEOUT', value: metrics.TELEMETRY_DROP_REASON_VALUES.SHUTDOWN_TIMEOUT, brief: 'The flush at shutdown ran out of time.' },
       { key: 'INVALID', value: metrics.TELEMETRY_DROP_REASON_VALUES.INVALID, brief: 'The record could not be built from its input.' },
       { key: 'INTERNAL_ERROR', value: metrics.TELEMETRY_DROP_REASON_VALUES.INTERNAL_ERROR, brief: 'A bug in the telemetry pipeline.' },
+      { key: 'REJECTED', value: metrics.TELEMETRY_DROP_REASON_VALUES.REJECTED, brief: 'The receiver refused the record for good (HTTP 400/413, gRPC INVALID_ARGUMENT); audit records are kept in the dead-letter file.' },
+      { key: 'SPOOL_FULL', value: metrics.TELEMETRY_DROP_REASON_VALUES.SPOOL_FULL, brief: 'The queue was full or the collector unreachable, and the audit spool on disk had reached its size bound.' },
+      { key: 'SHUTDOWN', value: metrics.TELEMETRY_DROP_REASON_VALUES.SHUTDOWN, brief: 'The record arrived after the pipeline had shut down.' },
     ],
   },
 ];

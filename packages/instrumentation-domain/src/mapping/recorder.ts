@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import type { Logger, Tracer } from '@opentelemetry/api';
 import type { LogAttributes } from '../log-attributes';
 import { SeverityNumber } from '@opentelemetry/api';
@@ -8,6 +9,7 @@ import type { KeyMatcher } from '../redact';
 import type { AuditLevel } from '../types';
 import { uuidv7 } from '../uuidv7';
 import { capText } from '../value-limits';
+import { deliveryTicketOf } from '../delivery-context';
 
 /** What every mapping needs: where records go and the policy that shapes them. */
 export interface Recorder {
@@ -21,7 +23,6 @@ export interface Recorder {
   readonly maxValueBytes: number;
   /** Byte budget of one record's values. */
   readonly recordBudgetBytes: number;
-  readonly awaitAuditDelivery?: (uid: string) => Promise<void>;
 }
 
 const LEVEL_RANK: Record<AuditLevel, number> = { none: 0, metadata: 1, changes: 2, full: 3 };
@@ -45,7 +46,11 @@ export interface EmitOptions {
   audit: boolean;
 }
 
-/** Emits one event record in the active context; returns the strict-delivery promise if any. */
+/**
+ * Emits one event record in the active context. Strict delivery: the record's DeliveryTicket
+ * is in that context (put there by the instrumentation) and goes with the record to the
+ * audit processor; its promise is returned.
+ */
 export function emitEvent(r: Recorder, o: EmitOptions): Promise<void> | undefined {
   // RecordBuilder puts the uid first; a uid is made here only for attributes built without it
   const uid = typeof o.attributes[ATTR_LOG_RECORD_UID] === 'string' ? o.attributes[ATTR_LOG_RECORD_UID] : uuidv7(o.timestamp);
@@ -58,7 +63,7 @@ export function emitEvent(r: Recorder, o: EmitOptions): Promise<void> | undefine
     body: o.body,
     attributes: o.attributes,
   });
-  return o.audit && r.awaitAuditDelivery ? r.awaitAuditDelivery(uid) : undefined;
+  return o.audit ? deliveryTicketOf(context.active())?.settled : undefined;
 }
 
 const SEVERITY_TEXT: Partial<Record<SeverityNumber, string>> = {

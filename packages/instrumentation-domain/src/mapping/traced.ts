@@ -75,7 +75,10 @@ export function startOperation(r: Recorder, kind: TracedKind, c: AnyTraced): Con
   return trace.setSpan(parent, span);
 }
 
-/** end/asyncEnd: close the span, emit the record and metrics; strict mode sets c.ack. */
+/**
+ * end/asyncEnd: close the span, emit the record and metrics. Strict delivery: the caller runs
+ * this in a context holding the operation's DeliveryTicket (see instrumentation.ts).
+ */
 export function finishOperation(r: Recorder, kind: TracedKind, c: AnyTraced): void {
   const state = states.get(c);
   if (!state || state.finished) return;
@@ -90,14 +93,13 @@ export function finishOperation(r: Recorder, kind: TracedKind, c: AnyTraced): vo
     if (c.error instanceof Error) span.recordException(c.error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: c.error instanceof Error ? c.error.message : String(c.error) });
   }
-  let ack: Promise<void> | undefined;
   if (kind === 'mutation') {
-    ack = recordMutation(r, c.meta as MutationMeta, c.actor, { durationS, error, endTime });
+    recordMutation(r, c.meta as MutationMeta, c.actor, { durationS, error, endTime });
   } else if (kind === 'authz') {
     const m = c.meta as AuthzMeta;
     const outcome = (c.outcome as 'granted' | 'denied' | 'bypassed' | undefined) ?? (!failed && c.result ? 'granted' : 'denied');
     span.setAttribute(ATTR_DOMAIN_AUDIT_OUTCOME, outcome);
-    ack = recordDecision(r, {
+    recordDecision(r, {
       action: m.action,
       outcome,
       manager: m.manager,
@@ -117,6 +119,5 @@ export function finishOperation(r: Recorder, kind: TracedKind, c: AnyTraced): vo
       }, c.actor, endTime);
     }
   }
-  if (ack) c.ack = ack;
   span.end();
 }

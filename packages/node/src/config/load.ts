@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { OTLP, SIGNALS, TRACES_EXPORTER, METRICS_EXPORTER, LOGS_EXPORTER, VARIABLES } from './variables';
 import type { Protocol, Signal, VariableSpec } from './variables';
 
@@ -57,6 +59,15 @@ function resolveOtlp(env: Env, signal: Signal, warnings: ConfigWarnings): OtlpSi
   };
 }
 
+/** Base of the spool and dead-letter defaults: XDG state dir, else ~/.local/state, else the temp dir. */
+function stateDir(env: Env): string {
+  const xdg = env.XDG_STATE_HOME;
+  if (xdg !== undefined && path.isAbsolute(xdg)) return path.join(xdg, 'domain-otel');
+  const home = env.HOME ?? env.USERPROFILE;
+  if (home !== undefined && path.isAbsolute(home)) return path.join(home, '.local', 'state', 'domain-otel');
+  return path.join(os.tmpdir(), `domain-otel-${typeof process.getuid === 'function' ? process.getuid() : 'user'}`);
+}
+
 /** Reads every variable once. Never throws: bad values become warnings and defaults. */
 export function loadConfig(env: Env = process.env) {
   const warnings = new ConfigWarnings();
@@ -97,6 +108,10 @@ export function loadConfig(env: Env = process.env) {
     auditDelivery: read(v.auditDelivery),
     strictTimeoutMillis: read(v.strictTimeout),
     auditQueueSize: read(v.auditQueueSize),
+    auditSpool: read(v.auditSpool),
+    auditSpoolDir: path.resolve(read(v.auditSpoolDir) ?? path.join(stateDir(env), 'spool')),
+    auditSpoolMaxBytes: read(v.auditSpoolMaxBytes),
+    auditDeadLetterDir: path.resolve(read(v.auditDeadLetterDir) ?? path.join(stateDir(env), 'dead-letter')),
     capture: read(v.capture),
     correlationHeaders: read(v.correlationHeaders),
     shutdownTimeoutMillis: read(v.shutdownTimeout),

@@ -52,6 +52,31 @@ export function integerInRange(min: number, max: number): Parser<number> {
   };
 }
 
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3 };
+
+/** A size in bytes: `1048576`, `512MiB`, `1GiB`, `64KiB` (also kB, MB, GB). */
+export const byteSize: Parser<number> = (raw) => {
+  const m = /^([0-9]+)\s*([a-z]*)$/i.exec(raw.trim());
+  const unit = m ? BYTE_UNITS[m[2]!.toLowerCase()] : undefined;
+  const n = m && unit !== undefined ? Number(m[1]) * unit : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? ok(n) : bad('a positive size in bytes, e.g. 1073741824, 512MiB or 1GiB');
+};
+
+/** An absolute directory path (a relative one would depend on wherever the app was started). */
+export const absolutePath: Parser<string> = (raw) => {
+  const v = raw.trim();
+  const control = [...v].some((c) => c.charCodeAt(0) < 0x20);
+  return (v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v)) && !control ? ok(v) : bad('an absolute directory path');
+};
+
+/** on/off switch (also true/false, 1/0, yes/no). */
+export const onOff: Parser<boolean> = (raw) => {
+  const v = raw.trim().toLowerCase();
+  if (['on', 'true', '1', 'yes'].includes(v)) return ok(true);
+  if (['off', 'false', '0', 'no'].includes(v)) return ok(false);
+  return bad('on or off');
+};
+
 export const ratio: Parser<number> = (raw) => {
   const v = Number(raw.trim());
   return raw.trim() !== '' && Number.isFinite(v) && v >= 0 && v <= 1 ? ok(v) : bad('a number from 0 to 1');

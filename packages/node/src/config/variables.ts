@@ -220,7 +220,7 @@ export const VARIABLES = {
   auditDelivery: spec<DeliveryMode>({
     name: 'DOMAIN_OTEL_AUDIT_DELIVERY', parse: p.oneOf(DELIVERY_MODES), default: 'async', defaultText: 'async',
     accepted: DELIVERY_MODES.join(', '),
-    meaning: '`async`: batched, retried, flushed on exit. `strict`: an awaited traced operation or `audit.decision` resolves only once the collector acknowledged its audit record, and rejects with `AuditDeliveryError` otherwise.',
+    meaning: '`async`: batched, retried, flushed on exit. `strict`: an awaited `traceAuthz`, `traceMutation` or `audit.decision` resolves only once the collector acknowledged its audit record, and rejects with `AuditDeliveryError` (its `reason`: queue_full, spool_full, shutdown, internal_error, rejected, export_failed, timeout, not_recorded) otherwise, also when the record never reached the queue: strict fails closed, even with OTEL_LOGS_EXPORTER=none (warned about at start).',
     origin: 'domain-otel',
   }),
   strictTimeout: spec({
@@ -230,7 +230,31 @@ export const VARIABLES = {
   auditQueueSize: spec({
     name: 'DOMAIN_OTEL_AUDIT_QUEUE_SIZE', parse: p.positiveInteger, default: 65536, defaultText: '65536',
     accepted: 'positive integer',
-    meaning: 'Size of the audit records\' own queue (separate from ordinary logs). Records beyond it are counted in `domain.telemetry.dropped`.',
+    meaning: 'Size of the audit records\' own in-memory queue (separate from ordinary logs). Records beyond it go to the spool (DOMAIN_OTEL_AUDIT_SPOOL); with the spool off they are dropped and counted in `domain.telemetry.dropped`.',
+    origin: 'domain-otel',
+  }),
+  auditSpool: spec<boolean>({
+    name: 'DOMAIN_OTEL_AUDIT_SPOOL', parse: p.onOff, default: true, defaultText: 'on', accepted: 'on, off',
+    meaning: 'Audit records that do not fit in the queue, or arrive while the collector is unreachable, go to an append-only file on local disk (group-committed fsync) and are sent from there, in order, when export recovers or on the next start; `off`: they are dropped and counted instead. An unwritable directory turns it off with one warning.',
+    origin: 'domain-otel',
+  }),
+  auditSpoolDir: spec<string | undefined>({
+    name: 'DOMAIN_OTEL_AUDIT_SPOOL_DIR', parse: p.absolutePath, default: undefined,
+    defaultText: '$XDG_STATE_HOME/domain-otel/spool, else ~/.local/state/domain-otel/spool, else <tmpdir>/domain-otel-<uid>/spool',
+    accepted: 'an absolute directory path',
+    meaning: 'Where the spool lives (one subdirectory per `service.name`). A spool left by a process that died is sent by the next process of the same service that starts here.',
+    origin: 'domain-otel',
+  }),
+  auditSpoolMaxBytes: spec({
+    name: 'DOMAIN_OTEL_AUDIT_SPOOL_MAX_BYTES', parse: p.byteSize, default: 1024 ** 3, defaultText: '1GiB',
+    accepted: 'bytes, or a number with KiB, MiB, GiB',
+    meaning: 'Upper bound of the spool on disk, per process. Records beyond it are dropped and counted as `spool_full`.',
+    origin: 'domain-otel',
+  }),
+  auditDeadLetterDir: spec<string | undefined>({
+    name: 'DOMAIN_OTEL_AUDIT_DEADLETTER_DIR', parse: p.absolutePath, default: undefined,
+    defaultText: '$XDG_STATE_HOME/domain-otel/dead-letter (same base as the spool)', accepted: 'an absolute directory path',
+    meaning: 'Where audit records the collector refused for good (HTTP 400/413, gRPC INVALID_ARGUMENT) are written, one NDJSON line each, to be sent again with `domain-otel-resend`.',
     origin: 'domain-otel',
   }),
   capture: spec<CaptureKind[]>({
@@ -273,6 +297,7 @@ export function allVariables(): VariableSpec<unknown>[] {
     TRACES_EXPORTER, METRICS_EXPORTER, LOGS_EXPORTER, ...otlp,
     v.metricExportInterval, v.metricExportTimeout, v.bspScheduleDelay, v.bspMaxQueueSize, v.bspMaxExportBatchSize,
     v.blrpScheduleDelay, v.blrpMaxQueueSize, v.blrpMaxExportBatchSize,
-    v.auditLevel, v.redact, v.maxValueBytes, v.auditDelivery, v.strictTimeout, v.auditQueueSize, v.capture, v.correlationHeaders, v.shutdownTimeout,
+    v.auditLevel, v.redact, v.maxValueBytes, v.auditDelivery, v.strictTimeout, v.auditQueueSize,
+    v.auditSpool, v.auditSpoolDir, v.auditSpoolMaxBytes, v.auditDeadLetterDir, v.capture, v.correlationHeaders, v.shutdownTimeout,
   ] as VariableSpec<unknown>[];
 }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { OtlpSignalConfig } from '../config/load';
+import { logsSerializers } from './otlp-serializers';
 
 /**
  * The last chance for queued audit records when the process is already exiting
@@ -10,11 +10,11 @@ import type { OtlpSignalConfig } from '../config/load';
  * short-lived child process that we wait for with `execFileSync`, bounded by `timeoutMillis`.
  * Each batch is one OTLP/HTTP request; the child stops at the first one not acknowledged.
  * Returns how many of `batches` were acknowledged. gRPC endpoints are not supported here
- * (returns 0: the records are reported as undelivered, as before).
+ * (returns 0): the audit processor writes what this did not deliver to the spool instead.
  */
 export function exportBatchesSync(batches: readonly ReadableLogRecord[][], c: OtlpSignalConfig, timeoutMillis: number): number {
   if (batches.length === 0 || c.protocol === 'grpc') return 0;
-  const transformer = loadTransformer();
+  const transformer = logsSerializers();
   const json = c.protocol === 'http/json';
   const frames: Buffer[] = [];
   for (const batch of batches) {
@@ -41,17 +41,6 @@ export function exportBatchesSync(batches: readonly ReadableLogRecord[][], c: Ot
     const n = out ? Number(String(out).trim().split('\n').pop()) : NaN;
     return Number.isInteger(n) && n >= 0 ? Math.min(n, batches.length) : 0;
   }
-}
-
-interface Transformer {
-  ProtobufLogsSerializer: { serializeRequest(r: ReadableLogRecord[]): Uint8Array | undefined };
-  JsonLogsSerializer: { serializeRequest(r: ReadableLogRecord[]): Uint8Array | undefined };
-}
-
-/** The serializers the OTLP log exporters use, resolved next to the exporter (no extra dependency). */
-function loadTransformer(): Transformer {
-  const exporterDir = path.dirname(require.resolve('@opentelemetry/exporter-logs-otlp-proto'));
-  return require(require.resolve('@opentelemetry/otlp-transformer', { paths: [exporterDir] })) as Transformer;
 }
 
 /** Reads length-prefixed request bodies from stdin, posts them in order, prints how many were acknowledged. */
