@@ -35,6 +35,9 @@ describe('faults 11: poison records refused by the collector', function () {
       app = startEmitter(s, { tag, n: N, endpoint: `http://127.0.0.1:${http}`, env: {
         FAULT_POISON_EVERY: String(EVERY), OTEL_SERVICE_NAME: service, OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '100', OTEL_METRIC_EXPORT_INTERVAL: '500',
         DOMAIN_OTEL_AUDIT_DEADLETTER_DIR: deadLetterDir,
+        // the mapping caps each value at 8 KiB by default; the largest cap lets the 200 KB reason
+        // through, so the record is refused downstream, which is what this scenario is about
+        DOMAIN_OTEL_MAX_VALUE_BYTES: '1048576',
       } });
       const exit = await app.exited;
       assert.equal(exit.code, 0, app.stderr);
