@@ -8,7 +8,7 @@
 // route to them: seen from here, 127.77.0.x is our own loopback. Nothing can leave the machine.
 //
 // Processes for a host are started through `ip netns exec` (which execs, so the pid is the
-// process itself); HTTP checks on a host run curl there the same way. Namespaces are removed by
+// process itself); HTTP checks on a host run curl (or node) there the same way. Namespaces are removed by
 // teardown(), at process exit if teardown was not reached, and stale ones of dead test runs
 // are swept at the next setup.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -71,6 +71,11 @@ export function sweepStaleNamespaces(): string[] {
 function killNamespaceProcesses(ns: string): void {
   const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
   for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+}
+
+let curl: boolean | undefined;
+function hasCurl(): boolean {
+  return (curl ??= spawnSync('curl', ['--version'], { stdio: 'ignore' }).status === 0);
 }
 
 function freePortOn(address: string): Promise<number> {
@@ -176,8 +181,12 @@ export class Network {
       }
     }
     const { spawn } = await import('node:child_process');
+    // curl is cheap to start; without it, node does the same (status on the last line).
+    const getter = hasCurl()
+      ? ['curl', '-sS', '--max-time', String(timeoutMs / 1000), '-w', '\n%{http_code}', url]
+      : [process.execPath, '-e', `fetch(process.argv[1], { signal: AbortSignal.timeout(${timeoutMs}) }).then(async (r) => process.stdout.write((await r.text()) + '\\n' + r.status), () => process.exit(7))`, url];
     return new Promise((resolve) => {
-      const child = spawn('ip', ['netns', 'exec', host.ns!, 'curl', '-sS', '--max-time', String(timeoutMs / 1000), '-w', '\n%{http_code}', url], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn('ip', ['netns', 'exec', host.ns!, ...getter], { stdio: ['ignore', 'pipe', 'ignore'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
       child.on('close', (code) => {
