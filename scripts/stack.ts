@@ -13,6 +13,8 @@ import { chownSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Network } from '../test/faults/topology/network';
+import { ScaledTopology } from '../test/faults/topology/topology';
 
 const ROOT = path.resolve(__dirname, '..');
 const DATA = path.resolve(process.env.DOMAIN_OTEL_STACK_DIR ?? path.join(ROOT, '.data', 'stack'));
@@ -252,7 +254,6 @@ async function upScaled(network: string): Promise<void> {
     statusScaled();
     return;
   }
-  const { ScaledTopology } = await import('../test/faults/topology/topology');
   rmSync(SCALED_DIR, { recursive: true, force: true });
   mkdirSync(SCALED_DIR, { recursive: true });
   console.log('building the collector and Jaeger, installing HAProxy if missing (cached after the first time)…');
@@ -301,7 +302,6 @@ async function downScaled(): Promise<void> {
   for (const p of [...state.postgres].reverse()) {
     try { pg(pgBinDir(), 'pg_ctl', ['-D', p.dataDir, '-m', 'fast', '-w', 'stop']); console.log(`stopped ${p.name}`); } catch { /* not running */ }
   }
-  const { Network } = await import('../test/faults/topology/network');
   const removed = Network.removeAll(SCALED_ID);
   if (removed.length) console.log(`removed network namespaces ${removed.join(', ')}`);
   writeFileSync(SCALED_STATE, `${JSON.stringify({ ...state, services: [] }, null, 2)}\n`);
