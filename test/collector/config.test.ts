@@ -9,11 +9,11 @@ const yaml = createRequire(__filename)('js-yaml') as { load(text: string): unkno
 
 const DOC = path.join(ROOT, 'docs', 'collector.md');
 
-/** DESIGN §6: exactly these components, nothing else. */
+/** DESIGN §6: exactly these components, nothing else (load_balancing: the agent overlay, docs/scaling.md). */
 const DESIGN_COMPONENTS: Record<string, string[]> = {
   receivers: ['otlp'],
   processors: ['filter', 'memory_limiter', 'transform'],
-  exporters: ['debug', 'file', 'otlp_grpc', 'otlp_http', 'prometheus'],
+  exporters: ['debug', 'file', 'load_balancing', 'otlp_grpc', 'otlp_http', 'prometheus'],
   extensions: ['file_storage', 'health_check'],
   connectors: [],
 };
@@ -70,13 +70,16 @@ describe('bundled collector: manifest and configuration', function () {
     assert.match(path.basename(path.dirname(otelcol)), /^otelcol-[0-9a-f]{16}$/);
   });
 
-  it('`components` lists every component otelcol.yaml uses', async function () {
+  it('`components` lists every component otelcol.yaml and its agent/gateway overlays use', async function () {
     const res = await run(otelcol, ['components']);
     assert.equal(res.code, 0, res.stderr);
     const available = parseComponents(res.stdout);
-    const used = configuredTypes(readFileSync(OTELCOL_CONFIG, 'utf8'));
+    const used: Record<string, Set<string>> = {};
+    for (const file of ['otelcol.yaml', 'agent.yaml', 'gateway.yaml']) {
+      for (const [kind, types] of Object.entries(configuredTypes(readFileSync(path.join(CONFIG_DIR, file), 'utf8')))) for (const t of types) (used[kind] ??= new Set()).add(t);
+    }
     for (const [kind, types] of Object.entries(used)) {
-      for (const type of types) assert.ok(available[kind]?.has(type), `${kind.slice(0, -1)} "${type}" is used by otelcol.yaml but not built in`);
+      for (const type of types) assert.ok(available[kind]?.has(type), `${kind.slice(0, -1)} "${type}" is used by otelcol.yaml or an overlay but not built in`);
     }
     // and the config uses every DESIGN component (no dead weight in the manifest)
     for (const [kind, types] of Object.entries(DESIGN_COMPONENTS)) {
