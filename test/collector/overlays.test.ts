@@ -4,8 +4,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { DEFAULT_MAX_BODY_BYTES } from '../../packages/audit-sink/src';
 import { BUILD_TIMEOUT_MS, CONFIG_DIR, OTELCOL_CONFIG, ROOT, buildBinary, cleanEnv, run } from './helpers';
+
+const yaml = createRequire(__filename)('js-yaml') as { load(text: string): unknown };
 
 const AGENT = path.join(CONFIG_DIR, 'agent.yaml');
 const GATEWAY = path.join(CONFIG_DIR, 'gateway.yaml');
@@ -61,6 +65,19 @@ describe('collector overlays for the scaled-out topology', function () {
     assert.ok(perGateway.sending_queue === null || perGateway.sending_queue!.enabled === false, JSON.stringify(perGateway.sending_queue));
     assert.deepEqual((audit.resolver as { static: { hostnames: string[] } }).static.hostnames, ['gw1.internal:4319', 'gw2.internal:4319']);
     assert.equal(cfg.exporters['load_balancing/traces']!.routing_key, 'traceID');
+  });
+
+  it('agent.yaml: audit batches are bounded in bytes, below the gateway\'s gRPC message limit and the sink\'s body limit (a gateway passes them on whole)', async function () {
+    // The gateway has no queue of its own: the agent's batch reaches the sink as one request. In
+    // records (4,096 of 4-8 KB) it was up to 32 MB: above the gateway receiver's 4 MiB message
+    // limit and the sink's 16 MiB body limit, and those refusals are permanent.
+    const batch = ((yaml.load(readFileSync(AGENT, 'utf8')) as { exporters: Record<string, { sending_queue: { batch: Record<string, unknown> } }> })
+      .exporters['load_balancing/audit']!.sending_queue.batch);
+    assert.equal(batch.sizer, 'bytes');
+    const printed = (await printConfig(AGENT, GATEWAYS)).exporters['load_balancing/audit']!.sending_queue as { batch: { max_size: number; min_size: number } };
+    assert.ok(printed.batch.max_size > 0 && printed.batch.max_size <= 2 * 1024 * 1024, `max_size ${printed.batch.max_size} bytes`);
+    assert.ok(printed.batch.max_size < DEFAULT_MAX_BODY_BYTES / 4);
+    assert.ok(printed.batch.min_size > 0 && printed.batch.min_size <= printed.batch.max_size);
   });
 
   it('gateway.yaml validates; audit records come only from otlp/audit and go to the sinks without a queue or retries', async function () {
