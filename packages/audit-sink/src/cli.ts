@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parseBytes, parseChain, parseTenant, parseDuration, parseIntArg, parseNonEmpty, parsePort, parseTime } from './args';
-import { DB_OPTION, PROG, databaseUrl, parse, withPool, type CliIo } from './cli-common';
+import { ACCESS_DB_HELP, ACCESS_DB_OPTION, DB_OPTION, PROG, databaseUrl, parse, withPool, withReadPools, type CliIo } from './cli-common';
 import {
   EVIDENCE_HELP, SERVE_CHECKPOINT_OPTIONS, checkpointCmd, checkpointScheduleConfig, keygenCmd, logAccess, proveCmd, startCheckpointSchedule,
   verifierKeyFrom, verifyProofCmd,
@@ -115,6 +115,7 @@ ${SERVE_UI_HELP}`,
   --desc                 newest first
   --ndjson               one JSON object per line (includes the full record)
   --csv                  RFC 4180 CSV with a header line (the full record as JSON in the last column)
+${ACCESS_DB_HELP}
   --conflicts            list replays that reused a stored log.record.uid for other content instead
                          (filters: --uid, --since/--from/--to on the receive time; --limit, --desc, --ndjson)
 `,
@@ -130,6 +131,7 @@ ${SERVE_UI_HELP}`,
   --checkpoints DIR         compare the database with every signed checkpoint in DIR (needs --pubkey)
   --pubkey KEY              the checkpoints' verifier key, or a file holding it
   --json                    print the report as JSON
+${ACCESS_DB_HELP}
 `,
   retain: `usage: ${PROG} retain --older-than DURATION --archive-dir DIR [--tenant ID]... [--dry-run]
 
@@ -465,6 +467,7 @@ async function migrateCmd(argv: string[], io: CliIo): Promise<number> {
 async function queryCmd(argv: string[], io: CliIo): Promise<number> {
   const v = parse('query', argv, {
     ...DB_OPTION,
+    ...ACCESS_DB_OPTION,
     user: { type: 'string' },
     tenant: { type: 'string' },
     manager: { type: 'string' },
@@ -499,11 +502,10 @@ async function queryCmd(argv: string[], io: CliIo): Promise<number> {
   Object.assign(f, timeRange(v));
   f.limit = v['limit'] !== undefined ? parseIntArg('--limit', v['limit'] as string, 1, 10_000_000) : 1000;
   if (v['desc']) f.order = 'desc';
-  const url = databaseUrl(v, io.env);
-  const rows = await withPool(url, async (pool) => {
+  const rows = await withReadPools(v, io.env, async (pool, accessPool) => {
     const found = await queryAudit(pool, f);
     // Nothing is shown without a record of who asked.
-    if (!(await logAccess(pool, io, { command: 'query', argv, outcome: 'success', result: `${found.length} rows` }))) return undefined;
+    if (!(await logAccess(accessPool, io, { command: 'query', argv, outcome: 'success', result: `${found.length} rows` }))) return undefined;
     return found;
   });
   if (!rows) return 3;
@@ -518,7 +520,7 @@ async function conflictsQuery(v: Record<string, unknown>, argv: string[], io: Cl
   if (other) throw new UsageError(`query: --conflicts takes --uid, --since, --from, --to, --limit, --desc and --ndjson; --${other} does not apply`);
   const range = timeRange(v);
   const limit = v['limit'] !== undefined ? parseIntArg('--limit', v['limit'] as string, 1, 10_000_000) : 1000;
-  const rows = await withPool(databaseUrl(v, io.env), async (pool) => {
+  const rows = await withReadPools(v, io.env, async (pool, accessPool) => {
     const found = await listConflicts(pool, {
       ...(v['uid'] !== undefined ? { uid: parseNonEmpty('--uid', v['uid'] as string) } : {}),
       ...range,
@@ -526,7 +528,7 @@ async function conflictsQuery(v: Record<string, unknown>, argv: string[], io: Cl
       order: v['desc'] ? 'desc' : 'asc',
     });
     // Like every query: nothing is shown without a record of who asked.
-    if (!(await logAccess(pool, io, { command: 'query', argv, outcome: 'success', result: `${found.length} uid conflicts` }))) return undefined;
+    if (!(await logAccess(accessPool, io, { command: 'query', argv, outcome: 'success', result: `${found.length} uid conflicts` }))) return undefined;
     return found;
   });
   if (!rows) return 3;
@@ -555,6 +557,7 @@ function timeRange(v: Record<string, unknown>): { from?: Date; to?: Date } {
 async function verifyCmd(argv: string[], io: CliIo): Promise<number> {
   const v = parse('verify', argv, {
     ...DB_OPTION,
+    ...ACCESS_DB_OPTION,
     chain: { type: 'string', multiple: true },
     'expect-head': { type: 'string', multiple: true },
     archive: { type: 'string', multiple: true },
@@ -577,10 +580,9 @@ async function verifyCmd(argv: string[], io: CliIo): Promise<number> {
     parseChain('--expect-head', m[1]!);
     expectHeads.set(m[1]!, { seq: BigInt(m[2]!).toString(), hash: m[3]!.toLowerCase() }); // 0003 is seq 3
   }
-  const url = databaseUrl(v, io.env);
   let logged = true;
   let conflicts: ConflictSummary | null = null;
-  const report = await withPool(url, async (pool) => {
+  const report = await withReadPools(v, io.env, async (pool, accessPool) => {
     const r = await verify(pool, {
       ...(chains ? { chains } : {}),
       ...(expectHeads.size ? { expectHeads } : {}),
@@ -589,7 +591,7 @@ async function verifyCmd(argv: string[], io: CliIo): Promise<number> {
       progress: (line) => io.err(`${PROG} ${line}\n`),
     });
     const first = r.problems[0];
-    logged = await logAccess(pool, io, {
+    logged = await logAccess(accessPool, io, {
       command: 'verify', argv, outcome: r.ok ? 'success' : 'failure',
       result: r.ok ? `OK, ${r.rows} rows${r.checkpoints !== undefined ? `, ${r.checkpoints} checkpoints` : ''}` : `FAILED: ${first!.chain}: ${first!.message}`,
     });
