@@ -9,8 +9,8 @@ const yaml = createRequire(__filename)('js-yaml') as { load(text: string): unkno
 
 const DOC = path.join(ROOT, 'docs', 'collector.md');
 
-/** DESIGN §6: exactly these components, nothing else (load_balancing: the agent overlay, docs/scaling.md). */
-const DESIGN_COMPONENTS: Record<string, string[]> = {
+/** The bundled build: exactly these components, nothing else (load_balancing: the agent overlay, docs/scaling.md). */
+const BUNDLED_COMPONENTS: Record<string, string[]> = {
   receivers: ['otlp'],
   processors: ['filter', 'memory_limiter', 'transform'],
   exporters: ['debug', 'file', 'load_balancing', 'otlp_grpc', 'otlp_http', 'prometheus'],
@@ -81,16 +81,16 @@ describe('bundled collector: manifest and configuration', function () {
     for (const [kind, types] of Object.entries(used)) {
       for (const type of types) assert.ok(available[kind]?.has(type), `${kind.slice(0, -1)} "${type}" is used by otelcol.yaml or an overlay but not built in`);
     }
-    // and the config uses every DESIGN component (no dead weight in the manifest)
-    for (const [kind, types] of Object.entries(DESIGN_COMPONENTS)) {
+    // and the config uses every bundled component (no dead weight in the manifest)
+    for (const [kind, types] of Object.entries(BUNDLED_COMPONENTS)) {
       for (const type of types) assert.ok(used[kind]?.has(type), `${kind.slice(0, -1)} "${type}" is built but unused`);
     }
   });
 
-  it('the binary holds exactly the DESIGN §6 components, all from release v0.159.0', async function () {
+  it('the binary holds exactly the bundled components, all from release v0.159.0', async function () {
     const res = await run(otelcol, ['components']);
     const available = parseComponents(res.stdout);
-    for (const [kind, types] of Object.entries(DESIGN_COMPONENTS)) {
+    for (const [kind, types] of Object.entries(BUNDLED_COMPONENTS)) {
       assert.deepEqual([...(available[kind] ?? [])].sort(), types, kind);
     }
     const versions = [...res.stdout.matchAll(/module: (\S+) (v\S+)/g)].map((m) => `${m[1]} ${m[2]}`);
@@ -126,7 +126,7 @@ describe('bundled collector: manifest and configuration', function () {
     assert.notEqual(res.code, 0);
   });
 
-  it('resolves to the DESIGN §6 routes: memory_limiter first, audit queue on disk with fsync and endless retry', async function () {
+  it('resolves to the documented routes: memory_limiter first, audit queue on disk with fsync and endless retry', async function () {
     const res = await run(otelcol, ['print-config', '--format', 'json', '--mode', 'unredacted', '--config', OTELCOL_CONFIG], {
       env: cleanEnv({ DOMAIN_OTEL_AUDIT_SINK_TOKEN: 'tok' }),
     });
