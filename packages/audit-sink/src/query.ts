@@ -1,6 +1,6 @@
 /** `domain-otel-audit query`: filters over the extracted columns, table or NDJSON output. */
 import type { Pool } from 'pg';
-import { EVENT_AUDIT_ACCESS } from './conventions';
+import { EVENT_DOMAIN_AUDIT_ACCESS } from '@domain-otel/semantic-conventions';
 import { SCHEMA } from './store';
 
 export interface QueryFilters {
@@ -67,7 +67,7 @@ export function buildQuery(f: QueryFilters): { text: string; values: unknown[] }
     where.push(`${column} = $${values.length}`);
   }
   // Access records (who ran domain-otel-audit) are listed when asked for by event or uid.
-  if (f.event === undefined && f.uid === undefined) where.push(`event_name <> '${EVENT_AUDIT_ACCESS}'`);
+  if (f.event === undefined && f.uid === undefined) where.push(`event_name <> '${EVENT_DOMAIN_AUDIT_ACCESS}'`);
   if (f.from) {
     values.push(f.from.toISOString());
     where.push(`time >= $${values.length}`);
