@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
-import { channels } from '@domain-otel/api';
 import type { CacheInvalidationMessage } from '@domain-otel/api';
+import { subscribeApi } from '../../../test/helpers/api-capture';
 export { assertExactly, ensureInstalled, runNode, jsonLines, nextTurn } from '../../../test/helpers/adapter-tests';
 export type { RunResult } from '../../../test/helpers/adapter-tests';
 
@@ -30,22 +30,7 @@ export function captureApi() {
     parents.set(published, current.getStore());
     invalidations.push(published);
   };
-  const other = (name: string) => () => others.push(name);
-  const onDecision = other('audit.decision');
-  const onRule = other('rule.evaluation');
-  const traced = (name: string) => ({ start: other(name), end() {}, asyncStart() {}, asyncEnd() {}, error() {} });
-  const authz = traced('authz');
-  const mutation = traced('mutation');
-  const rule = traced('rule');
-  const enter = (ctx: object) => ctx;
-  channels.mutation.start.bindStore(current, enter);
-  channels.rule.start.bindStore(current, enter);
-  channels.cacheInvalidation.subscribe(onCache);
-  channels.auditDecision.subscribe(onDecision);
-  channels.ruleEvaluation.subscribe(onRule);
-  channels.authz.subscribe(authz);
-  channels.mutation.subscribe(mutation);
-  channels.rule.subscribe(rule);
+  const stop = subscribeApi({ cacheInvalidation: onCache }, others, { storage: current });
   return {
     invalidations,
     others,
@@ -57,15 +42,6 @@ export function captureApi() {
     parentOf(published: Published): object | undefined {
       return parents.get(published);
     },
-    stop(): void {
-      channels.mutation.start.unbindStore(current);
-      channels.rule.start.unbindStore(current);
-      channels.cacheInvalidation.unsubscribe(onCache);
-      channels.auditDecision.unsubscribe(onDecision);
-      channels.ruleEvaluation.unsubscribe(onRule);
-      channels.authz.unsubscribe(authz);
-      channels.mutation.unsubscribe(mutation);
-      channels.rule.unsubscribe(rule);
-    },
+    stop,
   };
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { channels } from '@domain-otel/api';
 import type { CacheInvalidationMessage } from '@domain-otel/api';
+import { subscribeApi } from '../../../test/helpers/api-capture';
 export { assertExactly, ensureInstalled, runNode, jsonLines, nextTurn } from '../../../test/helpers/adapter-tests';
 export type { RunResult } from '../../../test/helpers/adapter-tests';
 
@@ -20,20 +20,7 @@ export interface Published {
 export function captureApi() {
   const invalidations: Published[] = [];
   const others: string[] = [];
-  const onCache = (m: CacheInvalidationMessage) => invalidations.push({ invalidation: m.invalidation, actor: m.actor });
-  const other = (name: string) => () => others.push(name);
-  const onDecision = other('audit.decision');
-  const onRule = other('rule.evaluation');
-  const traced = (name: string) => ({ start: other(name), end() {}, asyncStart() {}, asyncEnd() {}, error() {} });
-  const authz = traced('authz');
-  const mutation = traced('mutation');
-  const rule = traced('rule');
-  channels.cacheInvalidation.subscribe(onCache);
-  channels.auditDecision.subscribe(onDecision);
-  channels.ruleEvaluation.subscribe(onRule);
-  channels.authz.subscribe(authz);
-  channels.mutation.subscribe(mutation);
-  channels.rule.subscribe(rule);
+  const stop = subscribeApi({ cacheInvalidation: (m) => invalidations.push({ invalidation: m.invalidation, actor: m.actor }) }, others);
   return {
     invalidations,
     others,
@@ -41,13 +28,6 @@ export function captureApi() {
     take(): Published[] {
       return invalidations.splice(0);
     },
-    stop(): void {
-      channels.cacheInvalidation.unsubscribe(onCache);
-      channels.auditDecision.unsubscribe(onDecision);
-      channels.ruleEvaluation.unsubscribe(onRule);
-      channels.authz.unsubscribe(authz);
-      channels.mutation.unsubscribe(mutation);
-      channels.rule.unsubscribe(rule);
-    },
+    stop,
   };
 }

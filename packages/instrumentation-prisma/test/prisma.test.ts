@@ -8,7 +8,7 @@ import { startThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-
 import type { ThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-postgres';
 import { domainOtelExtension } from '../src';
 import type { PrismaExtensionOptions } from '../src';
-import { GENERATED, SCHEMA_SQL, assertExactly, captureApi, generateClient, mutation } from './helpers';
+import { GENERATED, SCHEMA_SQL, assertExactly, captureMutations, generateClient, mutation } from './helpers';
 
 type Client = any;
 
@@ -22,10 +22,10 @@ describe('prisma extension (in process, root version, Postgres)', function () {
   let prisma: Client;
   let withBefore: Client;
   let lib: { PrismaClient: new (options: object) => Client };
-  let capture: ReturnType<typeof captureApi> | undefined;
+  let capture: ReturnType<typeof captureMutations> | undefined;
   const queries: string[] = [];
 
-  const cap = () => capture as ReturnType<typeof captureApi>;
+  const cap = () => capture as ReturnType<typeof captureMutations>;
   const extended = (options?: PrismaExtensionOptions) => base.$extends(domainOtelExtension(options));
 
   before(async () => {
@@ -49,7 +49,7 @@ describe('prisma extension (in process, root version, Postgres)', function () {
   beforeEach(async () => {
     await base.$executeRawUnsafe('TRUNCATE "Line", "Order", "Customer" RESTART IDENTITY CASCADE');
     queries.splice(0);
-    capture = captureApi();
+    capture = captureMutations();
   });
 
   afterEach(() => {
@@ -67,7 +67,7 @@ describe('prisma extension (in process, root version, Postgres)', function () {
     try {
       return await fn();
     } finally {
-      capture = captureApi();
+      capture = captureMutations();
       queries.splice(0);
     }
   }
@@ -418,7 +418,7 @@ describe('prisma extension (in process, root version, Postgres)', function () {
       await withBefore.order.updateMany({ where: { status: 'x' }, data: { total: 3 } });
       await withBefore.order.delete({ where: { id: order.id } });
       assert.equal(statements().filter((s) => s.startsWith('SELECT')).length, 0);
-      capture = captureApi();
+      capture = captureMutations();
       assert.deepEqual(cap().take(), []);
       assert.equal(await base.order.count(), 0);
     });

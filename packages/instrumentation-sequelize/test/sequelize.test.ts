@@ -6,7 +6,7 @@ import type { Sequelize as SequelizeType, ModelStatic, Model } from 'sequelize';
 import { startThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-postgres';
 import type { ThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-postgres';
 import { SequelizeInstrumentation } from '../src';
-import { assertExactly, captureApi, mutation } from './helpers';
+import { assertExactly, captureMutations, mutation } from './helpers';
 
 type Lib = typeof import('sequelize');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -20,7 +20,7 @@ describe('sequelize instrumentation (in process, root version, Postgres)', funct
   let instrumentation: SequelizeInstrumentation;
   let lib: Lib;
   let sequelize: SequelizeType;
-  let capture: ReturnType<typeof captureApi> | undefined;
+  let capture: ReturnType<typeof captureMutations> | undefined;
   let Order: AnyModel;
   let Doc: AnyModel;
   let Account: AnyModel;
@@ -28,7 +28,7 @@ describe('sequelize instrumentation (in process, root version, Postgres)', funct
   let Note: AnyModel;
   let Tag: AnyModel;
 
-  const cap = () => capture as ReturnType<typeof captureApi>;
+  const cap = () => capture as ReturnType<typeof captureMutations>;
 
   before(async () => {
     instrumentation = new SequelizeInstrumentation();
@@ -73,7 +73,7 @@ describe('sequelize instrumentation (in process, root version, Postgres)', funct
   beforeEach(async () => {
     instrumentation.setConfig({});
     await sequelize.query('TRUNCATE "Orders", "Docs", "Accounts", "Lines", "Notes", "Tags" RESTART IDENTITY');
-    capture = captureApi();
+    capture = captureMutations();
   });
 
   afterEach(() => {
@@ -91,7 +91,7 @@ describe('sequelize instrumentation (in process, root version, Postgres)', funct
     try {
       return await fn();
     } finally {
-      capture = captureApi();
+      capture = captureMutations();
     }
   }
 
@@ -505,7 +505,7 @@ describe('sequelize instrumentation (in process, root version, Postgres)', funct
       await order.update({ status: 'x' });
       await Order.update({ total: 3 }, { where: {} });
       await order.destroy();
-      capture = captureApi();
+      capture = captureMutations();
       assert.deepEqual(cap().take(), []);
       assert.equal(await Order.count(), 0);
     });

@@ -7,7 +7,7 @@ import type { DataSource as DataSourceType, EntitySubscriberInterface, InsertEve
 import { startThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-postgres';
 import type { ThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-postgres';
 import { TypeormInstrumentation } from '../src';
-import { assertExactly, captureApi, mutation } from './helpers';
+import { assertExactly, captureMutations, mutation } from './helpers';
 
 type Lib = typeof import('typeorm');
 
@@ -26,7 +26,7 @@ describe('typeorm instrumentation (in process, root version, Postgres)', functio
   let instrumentation: TypeormInstrumentation;
   let lib: Lib;
   let ds: DataSourceType;
-  let capture: ReturnType<typeof captureApi> | undefined;
+  let capture: ReturnType<typeof captureMutations> | undefined;
   let orders: Repository<Order>;
   let customers: Repository<Customer>;
   let lines: Repository<Line>;
@@ -36,7 +36,7 @@ describe('typeorm instrumentation (in process, root version, Postgres)', functio
   /** Set by a test: called by the Order subscriber after each insert. */
   let afterOrderInsert: ((event: InsertEvent<Order>) => Promise<void>) | undefined;
 
-  const cap = () => capture as ReturnType<typeof captureApi>;
+  const cap = () => capture as ReturnType<typeof captureMutations>;
 
   before(async function () {
     // loading typeorm, starting a Postgres cluster and synchronising the schema: slow on a busy machine
@@ -122,7 +122,7 @@ describe('typeorm instrumentation (in process, root version, Postgres)', functio
     instrumentation.setConfig({});
     afterOrderInsert = undefined;
     await ds.query('TRUNCATE customers, orders, lines, docs, accounts, notes RESTART IDENTITY');
-    capture = captureApi();
+    capture = captureMutations();
   });
 
   afterEach(() => {
@@ -140,7 +140,7 @@ describe('typeorm instrumentation (in process, root version, Postgres)', functio
     try {
       return await fn();
     } finally {
-      capture = captureApi();
+      capture = captureMutations();
     }
   }
 
@@ -491,7 +491,7 @@ describe('typeorm instrumentation (in process, root version, Postgres)', functio
       await orders.save(order);
       await orders.update({ status: 'x' }, { total: 3 });
       await orders.remove(order);
-      capture = captureApi();
+      capture = captureMutations();
       assert.deepEqual(cap().take(), []);
       assert.equal(await orders.count(), 0);
     });
