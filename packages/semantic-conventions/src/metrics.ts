@@ -59,7 +59,7 @@ export const METRIC_DESCRIPTIONS: Readonly<Record<MetricName, string>> = {
   [METRIC_DOMAIN_RULE_EVALUATION_DURATION]: 'Duration of rule evaluations.',
   [METRIC_DOMAIN_CACHE_INVALIDATIONS]: 'Cache invalidation calls.',
   [METRIC_DOMAIN_CACHE_INVALIDATED_KEYS]: 'Cache keys dropped by invalidations.',
-  [METRIC_DOMAIN_TELEMETRY_DROPPED]: 'Telemetry records that could not be delivered; nothing is dropped without being counted here.',
+  [METRIC_DOMAIN_TELEMETRY_DROPPED]: 'Spans, log records and audit records the distribution could not deliver, by signal and reason. Metric points that fail to export are not counted here (the failure is reported once through the diag logger).',
 };
 
 /** `domain.telemetry.dropped` attribute: which signal lost the record. */
