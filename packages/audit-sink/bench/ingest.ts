@@ -21,7 +21,6 @@ import { AuditReceiver, AuditStore, createPool, decodeExportLogsRequest, migrate
 import { defaultWorkers } from '../src/cli';
 import { startThrowawayPostgres } from '../test/helpers/throwaway-postgres';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const root = require('otlp-proto-root/build/src/generated/root');
 const logsV1 = root.opentelemetry.proto.collector.logs.v1;
 

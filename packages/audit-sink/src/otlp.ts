@@ -43,7 +43,6 @@ interface ProtoType {
   decode(buf: Uint8Array): unknown;
   encode(msg: object): { finish(): Uint8Array };
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const generatedRoot = require('otlp-proto-root/build/src/generated/root') as {
   opentelemetry: {
     proto: {

@@ -3,7 +3,6 @@ import { canonicalJson, decodeExportLogsRequest, encodeExportLogsResponse, Paylo
 import { parseBytes, parseDuration, parseTime } from '../src/args';
 import { AUDIT_EVENT_NAMES, REGISTRY } from '@domain-otel/semantic-conventions';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const root = require('otlp-proto-root/build/src/generated/root');
 const logsV1 = root.opentelemetry.proto.collector.logs.v1;
 

@@ -121,7 +121,7 @@ export class LruCacheInstrumentation extends InstrumentationBase<LruCacheInstrum
     if (existing !== undefined) return existing;
     const self = this;
     const proxy = new Proxy(original, {
-      construct(target, args: unknown[], newTarget: Function): object {
+      construct(target, args: unknown[], newTarget): object {
         const options = args[0];
         if (!self.isEnabled() || typeof options !== 'object' || options === null) {
           return Reflect.construct(target, args, newTarget) as object;

@@ -23,9 +23,12 @@ const DEFAULT_MAX_ENTITY_IDS = 100;
  * as adding nothing to the client (a query extension changes no types), so the extended
  * client keeps the exact types of the one it extends.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type --
+   Prisma's own shape of an extension that adds nothing: any client in, empty extension args out */
 export type DomainOtelExtension = (client: any) => {
   $extends: { extArgs: { result: {}; model: {}; query: {}; client: {} } };
 };
+/* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type */
 
 /**
  * A Prisma extension is no OpenTelemetry instrumentation and has no diag logger of its own: a

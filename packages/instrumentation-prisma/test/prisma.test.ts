@@ -10,6 +10,7 @@ import { domainOtelExtension } from '../src';
 import type { PrismaExtensionOptions } from '../src';
 import { GENERATED, SCHEMA_SQL, assertExactly, captureMutations, generateClient, mutation } from './helpers';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the client is generated while the test runs: no type exists to import
 type Client = any;
 
 const op = (operation: string, extra: Record<string, unknown> = {}) => ({ 'prisma.operation': operation, ...extra });
