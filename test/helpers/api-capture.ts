@@ -19,15 +19,14 @@ export interface ApiHandlers {
   rule?: TracingChannelSubscribers<TracedContext<RuleMeta>>;
 }
 
-/** Names recorded in `others`, per channel. */
-const OTHER_NAMES = {
-  auditDecision: 'audit.decision', cacheInvalidation: 'cache.invalidation', ruleEvaluation: 'rule.evaluation',
-  authz: 'authz', mutation: 'mutation', rule: 'rule',
-} as const;
+/** A handler subscribed to a channel until `off()`. */
+function subscription<H>(channel: { subscribe(handler: H): void; unsubscribe(handler: H): unknown }, handler: H) {
+  return { on: () => channel.subscribe(handler), off: () => channel.unsubscribe(handler) };
+}
 
 /**
  * Subscribes `own` handlers, and a recorder pushing the channel's name into `others` on every
- * channel without one (traced channels: on `start`). When `operation` is given, the store is
+ * channel without one (traced channels: on `start`). When `operation` is given, its storage is
  * bound on the mutation and rule `start` channels, so it tells which traced operation (the
  * mapping's parent span) a piece of code ran in; `enter` maps the operation's context first.
  * Returns the unsubscribe function.
@@ -39,35 +38,19 @@ export function subscribeApi(
 ): () => void {
   const other = (name: string) => () => { others.push(name); };
   const traced = (name: string) => ({ start: other(name), end() {}, asyncStart() {}, asyncEnd() {}, error() {} });
-  const h = {
-    auditDecision: own.auditDecision ?? other(OTHER_NAMES.auditDecision),
-    cacheInvalidation: own.cacheInvalidation ?? other(OTHER_NAMES.cacheInvalidation),
-    ruleEvaluation: own.ruleEvaluation ?? other(OTHER_NAMES.ruleEvaluation),
-    authz: own.authz ?? traced(OTHER_NAMES.authz),
-    mutation: own.mutation ?? traced(OTHER_NAMES.mutation),
-    rule: own.rule ?? traced(OTHER_NAMES.rule),
-  };
-  const enter = operation?.enter ?? ((ctx: object) => ctx);
-  if (operation) {
-    channels.mutation.start.bindStore(operation.storage, enter);
-    channels.rule.start.bindStore(operation.storage, enter);
-  }
-  channels.auditDecision.subscribe(h.auditDecision);
-  channels.cacheInvalidation.subscribe(h.cacheInvalidation);
-  channels.ruleEvaluation.subscribe(h.ruleEvaluation);
-  channels.authz.subscribe(h.authz);
-  channels.mutation.subscribe(h.mutation);
-  channels.rule.subscribe(h.rule);
+  const subscriptions = [
+    subscription(channels.auditDecision, own.auditDecision ?? other('audit.decision')),
+    subscription(channels.cacheInvalidation, own.cacheInvalidation ?? other('cache.invalidation')),
+    subscription(channels.ruleEvaluation, own.ruleEvaluation ?? other('rule.evaluation')),
+    subscription(channels.authz, own.authz ?? traced('authz')),
+    subscription(channels.mutation, own.mutation ?? traced('mutation')),
+    subscription(channels.rule, own.rule ?? traced('rule')),
+  ];
+  const starts = operation ? [channels.mutation.start, channels.rule.start] : [];
+  for (const start of starts) start.bindStore(operation!.storage, operation!.enter ?? ((ctx: object) => ctx));
+  for (const s of subscriptions) s.on();
   return () => {
-    if (operation) {
-      channels.mutation.start.unbindStore(operation.storage);
-      channels.rule.start.unbindStore(operation.storage);
-    }
-    channels.auditDecision.unsubscribe(h.auditDecision);
-    channels.cacheInvalidation.unsubscribe(h.cacheInvalidation);
-    channels.ruleEvaluation.unsubscribe(h.ruleEvaluation);
-    channels.authz.unsubscribe(h.authz);
-    channels.mutation.unsubscribe(h.mutation);
-    channels.rule.unsubscribe(h.rule);
+    for (const start of starts) start.unbindStore(operation!.storage);
+    for (const s of subscriptions) s.off();
   };
 }

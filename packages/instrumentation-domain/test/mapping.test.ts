@@ -1,35 +1,15 @@
 import assert from 'node:assert/strict';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { audit, cacheInvalidated, ruleEvaluated, traceAuthz, traceMutation, traceRule, withActor } from '@domain-otel/api';
-import { DomainInstrumentation } from '../src';
-import type { AuditLevel, DomainInstrumentationConfig } from '../src';
-import { otelHarness } from '../../../test/helpers/otel-harness';
+import type { AuditLevel } from '../src';
+import { h, isolateEachTest, only, records, use } from './helpers';
 import { METRIC_DESCRIPTIONS, METRIC_UNITS } from '@domain-otel/semantic-conventions';
 import type { MetricName } from '@domain-otel/semantic-conventions';
 
-const h = otelHarness();
-let instr: DomainInstrumentation | undefined;
-
-function use(config: DomainInstrumentationConfig = {}): DomainInstrumentation {
-  instr?.disable();
-  instr = new DomainInstrumentation({ contextStorage: h.contextStorage, ...config });
-  instr.setMeterProvider(h.freshMeterProvider());
-  return instr;
-}
-
-const records = (eventName?: string): ReadableLogRecord[] =>
-  h.logs.getFinishedLogRecords().filter((r) => eventName === undefined || r.eventName === eventName);
-const only = (eventName: string): ReadableLogRecord => {
-  const found = records(eventName);
-  assert.equal(found.length, 1, `expected one ${eventName}, got ${found.length} (all: ${records().map((r) => r.eventName).join(', ')})`);
-  return found[0];
-};
 const ACTOR = { id: '42', name: 'Ada', tenant: 'acme', correlationId: 'req-1', clientAddress: '127.0.0.9', userAgent: 'ua/1' };
 
 describe('instrumentation-domain: the mapping', () => {
-  beforeEach(() => h.reset());
-  afterEach(() => { instr?.disable(); instr = undefined; });
+  isolateEachTest();
 
   describe('audit decisions', () => {
     for (const outcome of ['granted', 'denied', 'bypassed'] as const) {

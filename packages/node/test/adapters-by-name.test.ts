@@ -45,12 +45,21 @@ const mutationRow = (l: ReceivedLog) => ({
   user: l.attributes['user.id'],
 });
 
-const invalidationRow = (l: ReceivedLog) => ({
-  cache: l.attributes['domain.cache.name'],
-  reason: l.attributes['domain.cache.reason'],
-  keyCount: l.attributes['domain.cache.key_count'],
-  keys: l.attributes['domain.cache.keys'],
-  user: l.attributes['user.id'],
+const cacheCase = (name: string, esm: string, expected: unknown[]): AdapterCase => ({
+  name,
+  packageDir: `instrumentation-${name}`,
+  eventName: 'domain.cache.invalidation',
+  markerAttribute: 'domain.cache.name',
+  esm,
+  observe: (records) => records.map((l) => ({
+    cache: l.attributes['domain.cache.name'],
+    reason: l.attributes['domain.cache.reason'],
+    keyCount: l.attributes['domain.cache.key_count'],
+    keys: l.attributes['domain.cache.keys'],
+    user: l.attributes['user.id'],
+  })),
+  expected,
+  none: [],
 });
 
 const ORDER_MUTATIONS = [
@@ -149,33 +158,15 @@ const CASES: AdapterCase[] = [
     },
     none: { runs: [], evaluations: [] },
   },
-  {
-    name: 'lru-cache',
-    packageDir: 'instrumentation-lru-cache',
-    eventName: 'domain.cache.invalidation',
-    markerAttribute: 'domain.cache.name',
-    esm: 'the imported LRUCache binding',
-    observe: (records) => records.map(invalidationRow),
-    expected: [
-      { cache: 'orders', reason: 'evict', keyCount: 1, keys: ['o1'], user: '9' },
-      { cache: 'orders', reason: 'manual', keyCount: 1, keys: ['o2'], user: '9' },
-    ],
-    none: [],
-  },
-  {
-    name: 'cache-manager',
-    packageDir: 'instrumentation-cache-manager',
-    eventName: 'domain.cache.invalidation',
-    markerAttribute: 'domain.cache.name',
-    esm: 'the imported createCache binding',
-    observe: (records) => records.map(invalidationRow),
-    expected: [
-      { cache: 'orders', reason: 'manual', keyCount: 1, keys: ['o1'], user: '9' },
-      { cache: 'orders', reason: 'manual', keyCount: 1, keys: ['o2'], user: '9' },
-      { cache: 'orders', reason: 'clear', keyCount: 1, keys: ['o3'], user: '9' },
-    ],
-    none: [],
-  },
+  cacheCase('lru-cache', 'the imported LRUCache binding', [
+    { cache: 'orders', reason: 'evict', keyCount: 1, keys: ['o1'], user: '9' },
+    { cache: 'orders', reason: 'manual', keyCount: 1, keys: ['o2'], user: '9' },
+  ]),
+  cacheCase('cache-manager', 'the imported createCache binding', [
+    { cache: 'orders', reason: 'manual', keyCount: 1, keys: ['o1'], user: '9' },
+    { cache: 'orders', reason: 'manual', keyCount: 1, keys: ['o2'], user: '9' },
+    { cache: 'orders', reason: 'clear', keyCount: 1, keys: ['o3'], user: '9' },
+  ]),
   ormCase('sequelize', 'Orders', 'an ESM app on Sequelize\'s ESM entry'),
   ormCase('typeorm', 'orders', 'an ESM app on TypeORM\'s ESM entry'),
 ];
