@@ -2,6 +2,7 @@
 import type { Pool } from 'pg';
 import { EVENT_DOMAIN_AUDIT_ACCESS } from '@domain-otel/semantic-conventions';
 import { SCHEMA } from './store';
+import type { ExtractedColumns } from './columns';
 
 export interface QueryFilters {
   user?: string;
@@ -23,20 +24,8 @@ export interface QueryFilters {
   order?: 'asc' | 'desc';
 }
 
-export interface AuditRow {
+export interface AuditRow extends ExtractedColumns {
   time: string;
-  time_unix_nano: string;
-  event_name: string;
-  action: string | null;
-  outcome: string | null;
-  manager: string | null;
-  entity_id: string | null;
-  user_id: string | null;
-  tenant_id: string | null;
-  service: string | null;
-  trace_id: string | null;
-  span_id: string | null;
-  uid: string;
   uid_generated: boolean;
   chain: string;
   seq: string;
