@@ -106,3 +106,48 @@ export function captureMutations(sqlText: (logged: string) => string = (s) => s)
     stop,
   };
 }
+
+/**
+ * One capture per test, for the ORM suites: `start()` it in `beforeEach`; after each test it is
+ * stopped, and nothing but mutations may have been published. `quietly(fn)` runs fixture writes
+ * uncaptured (then `onResume`), `pause()` stops capturing until the next `start()`.
+ */
+export function capturePerTest<C extends { stop(): void; others: string[] }>(make: () => C, onResume?: () => void) {
+  let capture: C | undefined;
+  const stop = (): C | undefined => {
+    const c = capture;
+    capture = undefined;
+    c?.stop();
+    return c;
+  };
+  afterEach(() => {
+    const c = stop();
+    if (c !== undefined) assert.deepEqual(c.others, [], 'nothing but mutations is published');
+  });
+  return {
+    start(): void {
+      capture = make();
+    },
+    pause(): void {
+      stop();
+    },
+    /** The running capture, if any (for an ORM's logging callback). */
+    get running(): C | undefined {
+      return capture;
+    },
+    /** The running capture (a test that expects one). */
+    get current(): C {
+      assert.ok(capture !== undefined, 'no capture is running');
+      return capture;
+    },
+    quietly: async <T>(fn: () => Promise<T>): Promise<T> => {
+      stop();
+      try {
+        return await fn();
+      } finally {
+        capture = make();
+        onResume?.();
+      }
+    },
+  };
+}

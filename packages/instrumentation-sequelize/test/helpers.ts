@@ -6,7 +6,7 @@ export type { RunResult } from '../../../test/helpers/adapter-tests';
 export const ROOT = path.resolve(__dirname, '../../..');
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
-export { mutation } from '../../../test/helpers/mutation-capture';
+export { capturePerTest, mutation } from '../../../test/helpers/mutation-capture';
 export type { Recorded } from '../../../test/helpers/mutation-capture';
 
 /** The mutation capture, with Sequelize's `logging` prefix ("Executing (default): ") taken off each statement. */
