@@ -3,7 +3,7 @@
  * adapter's own handlers on the channels it publishes on, and on every other channel a
  * recorder of the channel's name (an adapter must publish nothing else).
  */
-import type { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { TracingChannelSubscribers } from 'node:diagnostics_channel';
 import { channels } from '@domain-otel/api';
 import type {
@@ -52,5 +52,41 @@ export function subscribeApi(
   return () => {
     for (const start of starts) start.unbindStore(operation!.storage);
     for (const s of subscriptions) s.off();
+  };
+}
+
+/** One cache invalidation, as an adapter published it. */
+export interface PublishedInvalidation {
+  invalidation: CacheInvalidationMessage['invalidation'];
+  actor: CacheInvalidationMessage['actor'];
+}
+
+/**
+ * For the cache adapters' tests: cache invalidations kept in order, anything published on another
+ * channel in `others` (a cache adapter must publish nothing else), and `parentOf(published)`: the
+ * traced operation (api context object) each one was published in, the mapping's parent span.
+ */
+export function captureInvalidations() {
+  const invalidations: PublishedInvalidation[] = [];
+  const others: string[] = [];
+  const parents = new WeakMap<PublishedInvalidation, object | undefined>();
+  const current = new AsyncLocalStorage<object>();
+  const onCache = (m: CacheInvalidationMessage) => {
+    const published = { invalidation: m.invalidation, actor: m.actor };
+    parents.set(published, current.getStore());
+    invalidations.push(published);
+  };
+  const stop = subscribeApi({ cacheInvalidation: onCache }, others, { storage: current });
+  return {
+    invalidations,
+    others,
+    /** Returns and forgets what was captured so far. */
+    take(): PublishedInvalidation[] {
+      return invalidations.splice(0);
+    },
+    parentOf(published: PublishedInvalidation): object | undefined {
+      return parents.get(published);
+    },
+    stop,
   };
 }
