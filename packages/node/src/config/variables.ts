@@ -117,6 +117,12 @@ export const OTLP = {
 };
 
 export const VARIABLES = {
+  otelConfigFile: spec<string | undefined>({
+    name: 'OTEL_CONFIG_FILE', parse: p.nonEmptyString, default: undefined, defaultText: '(none)',
+    accepted: 'path of a YAML file',
+    meaning: 'OpenTelemetry declarative configuration (file_format 1.0 or 1.1). When set, the SDK settings come from the file and the other `OTEL_*` variables of this table are not read (except `OTEL_NODE_*`); it may hold a `domain_otel:` section. `OTEL_EXPERIMENTAL_CONFIG_FILE`, its former name, is read when it is not set. See "Configuration file" below.',
+    origin: 'OpenTelemetry',
+  }),
   sdkDisabled: spec({
     name: 'OTEL_SDK_DISABLED', parse: p.boolean, default: false, defaultText: 'false', accepted: 'true, false',
     meaning: 'true: load nothing, patch nothing.', origin: 'OpenTelemetry',
@@ -244,6 +250,12 @@ export const VARIABLES = {
     meaning: 'Incoming request headers read, in order, for `domain.correlation.id`; the trace id is used when none is present.',
     origin: 'domain-otel',
   }),
+  configFile: spec<string | undefined>({
+    name: 'DOMAIN_OTEL_CONFIG_FILE', parse: p.nonEmptyString, default: undefined, defaultText: '(none)',
+    accepted: 'path of a YAML file',
+    meaning: 'A file with a `domain_otel:` section: the settings of this table and the options of each instrumentation (see "Configuration file" below). Read only when set; its values win over the variables.',
+    origin: 'domain-otel',
+  }),
   shutdownTimeout: spec({
     name: 'DOMAIN_OTEL_SHUTDOWN_TIMEOUT', parse: p.positiveInteger, default: 5000, defaultText: '5000',
     accepted: 'positive integer (ms)', meaning: 'Upper bound for the final flush on exit, signals and crashes.',
@@ -268,11 +280,11 @@ export function allVariables(): VariableSpec<unknown>[] {
   const v = VARIABLES;
   const otlp = (['general', 'traces', 'metrics', 'logs'] as const).flatMap((k) => Object.values(OTLP[k]));
   return [
-    v.sdkDisabled, v.logLevel, v.serviceName, v.resourceAttributes, v.resourceDetectors,
+    v.otelConfigFile, v.sdkDisabled, v.logLevel, v.serviceName, v.resourceAttributes, v.resourceDetectors,
     v.enabledInstrumentations, v.disabledInstrumentations, v.propagators, v.sampler, v.samplerArg,
     TRACES_EXPORTER, METRICS_EXPORTER, LOGS_EXPORTER, ...otlp,
     v.metricExportInterval, v.metricExportTimeout, v.bspScheduleDelay, v.bspMaxQueueSize, v.bspMaxExportBatchSize,
     v.blrpScheduleDelay, v.blrpMaxQueueSize, v.blrpMaxExportBatchSize,
-    v.auditLevel, v.redact, v.maxValueBytes, v.auditDelivery, v.strictTimeout, v.auditQueueSize, v.capture, v.correlationHeaders, v.shutdownTimeout,
+    v.auditLevel, v.redact, v.maxValueBytes, v.auditDelivery, v.strictTimeout, v.auditQueueSize, v.capture, v.correlationHeaders, v.shutdownTimeout, v.configFile,
   ] as VariableSpec<unknown>[];
 }
