@@ -66,8 +66,7 @@ export type TelemetrySignal = (typeof TELEMETRY_SIGNAL_VALUES)[keyof typeof TELE
 export const TELEMETRY_DROP_REASON_VALUES = {
   QUEUE_FULL: 'queue_full',
   EXPORT_FAILED: 'export_failed',
-  SHUTDOWN_TIMEOUT: 'shutdown_timeout',
-  INVALID: 'invalid',
   INTERNAL_ERROR: 'internal_error',
+  SHUTDOWN: 'shutdown',
 } as const;
 export type TelemetryDropReason = (typeof TELEMETRY_DROP_REASON_VALUES)[keyof typeof TELEMETRY_DROP_REASON_VALUES];

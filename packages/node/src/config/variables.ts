@@ -214,7 +214,7 @@ export const VARIABLES = {
   redact: spec<string[]>({
     name: 'DOMAIN_OTEL_REDACT', parse: p.stringList, default: [], defaultText: '(built-in list only)',
     accepted: 'comma list of key names',
-    meaning: 'Keys added to the built-in list (password, secret, token, authorization, auth, cookie, session, api_key, jwt, otp, pin, cvc, signature, connection_string, dsn, …). Matched by words: `accessToken` and `x-api-key` match, `shipping` (pin) and `author` (auth) do not. Matching keys keep their name, the value becomes `[REDACTED]`, at any depth, in domain records and in what upstream instrumentations and log bridges record (attributes, URL query parameters, SQL literals, exception messages and stack traces). The rules: docs/redaction.md.',
+    meaning: 'Keys added to the built-in list (password, secret, token, authorization, auth, cookie, session, api_key, jwt, otp, pin, cvc, signature, connection_string, dsn, …). Matched by words (split at separators, camelCase and digits, joined lower case): an entry matches where it ends a word of the key, and an entry under 5 characters must also start one (whole words only): `accessToken`, `x-api-key`, `DB_PASSWORD` match, `shipping` (pin), `author` (auth) and `tokenizer` do not; a long entry at the end of a longer word does (`possession`: session). Matching keys keep their name, the value becomes `[REDACTED]`, at any depth, in domain records and in what upstream instrumentations and log bridges record (attributes, URL query parameters, SQL literals, exception messages and stack traces). The rules: docs/redaction.md.',
     origin: 'domain-otel',
   }),
   maxValueBytes: spec({
