@@ -194,6 +194,11 @@ async function main() {
     client.release();
 
     const verify = await admin.query(`SELECT count(*)::int AS n FROM domain_otel_audit.records`);
+    // Disk per stored row (tables, indexes, TOAST of the audit schema), for capacity planning.
+    await admin.query('VACUUM ANALYZE');
+    const size = await admin.query<{ bytes: string }>(
+      `SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'domain_otel_audit' AND c.relkind IN ('r', 'm')`);
     if (verify.rows[0].n !== 3 * N) throw new Error(`expected ${3 * N} rows, found ${verify.rows[0].n}`);
     await pool.end();
     await admin.end();
@@ -210,6 +215,7 @@ async function main() {
         'sink-http': +(results['sink-http']! / results['raw-copy']!).toFixed(3),
         'sink-store': +(results['sink-store']! / results['raw-copy']!).toFixed(3),
       },
+      disk_bytes_per_row: Math.round(Number(size.rows[0]!.bytes) / verify.rows[0].n),
       observed_to_plain: {
         records_per_s: +(results['sink-http-observed']! / results['sink-http']!).toFixed(3),
         node_cpu_per_record: +(cpu['sink-http-observed']!.node / cpu['sink-http']!.node).toFixed(3),
