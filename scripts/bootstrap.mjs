@@ -22,7 +22,11 @@ const want = createHash('sha256').update(lock).update(readFileSync(path.join(roo
 const stamp = path.join(root, 'node_modules', '.domain-otel-install-stamp');
 const have = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
 if (have !== want || !existsSync(path.join(root, 'node_modules', '.bin', 'node'))) {
+  // --loglevel=error: under the machine's older Node every package pinned to Node >= 22 would
+  // print an EBADENGINE warning (a few hundred lines); the scripts run on the pinned Node 24.
+  const started = Date.now();
   console.log('bootstrap: installing npm packages (npm ci)…');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
   writeFileSync(stamp, `${want}\n`);
+  console.log(`bootstrap: npm packages installed in ${Math.round((Date.now() - started) / 1000)}s`);
 }
