@@ -115,8 +115,9 @@ describe('collector-config/alerts.yaml (promtool)', function () {
     const sinkUsed = new Set(exprs.match(/\bdomain_otel_audit_sink_[a-z_]+\b/g) ?? []);
     assert.deepEqual([...sinkUsed].filter((m) => !sinkNames.includes(m)), [], 'every sink metric in the rules is one the sink exposes');
     // The names of the collector's own metrics were read from a v0.159.0 collector's :8888 endpoint.
-    assert.match(exprs, /otelcol_exporter_send_failed_log_records\{exporter="otlp_http\/audit"\}/);
+    assert.match(exprs, /otelcol_exporter_send_failed_log_records\{exporter=~"otlp_http\/audit\|load_balancing\/audit"\}/);
     assert.ok(readFileSync(path.join(CONFIG_DIR, 'otelcol.yaml'), 'utf8').includes('otlp_http/audit:'), 'the audit exporter is named otlp_http/audit');
+    assert.ok(readFileSync(path.join(CONFIG_DIR, 'agent.yaml'), 'utf8').includes('load_balancing/audit:'), "an agent's audit exporter is named load_balancing/audit");
   });
 
   describe('the tests can fail', function () {
