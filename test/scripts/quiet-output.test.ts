@@ -3,7 +3,7 @@
 // and where the log is (scripts/go/lib.sh run_logged, used by scripts/go/build-*.sh and
 // scripts/setup/*.sh); npm ci runs with --loglevel=error (no EBADENGINE wall under an older Node).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -71,5 +71,14 @@ describe('first-run output', function () {
     const setups = readdirSync(path.join(ROOT, 'scripts', 'setup'));
     assert.ok(setups.includes('go.sh') && setups.includes('kubernetes-validate.sh') && setups.includes('systemd-analyze.sh'));
     assert.match(readFileSync(path.join(ROOT, 'scripts', 'bootstrap.mjs'), 'utf8'), /'npm', \['ci', [^\]]*'--loglevel=error'/);
+  });
+
+  it('bootstrap on a ready machine prints one line: the tools found present', () => {
+    const out = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bootstrap.mjs')], { cwd: ROOT, encoding: 'utf8' });
+    const setups = readdirSync(path.join(ROOT, 'scripts', 'setup')).filter((f) => f.endsWith('.sh'));
+    assert.equal(out.trim().split('\n').length, 1, out);
+    const m = /^bootstrap: present: (.+) \(scripts\/setup\/\*\.sh\)$/.exec(out.trim());
+    assert.ok(m, out);
+    assert.equal(m[1]!.split(', ').length, setups.length, 'one name per setup script');
   });
 });
