@@ -231,18 +231,20 @@ export async function up(): Promise<void> {
 export async function down(): Promise<void> {
   const state = readState();
   if (!state) { console.log('nothing to stop (no stack state)'); return; }
+  const stopped: string[] = [];
   for (const s of [...state.services].reverse()) {
     if (s.name === 'postgres') {
       try { pg(state.pgBin, 'pg_ctl', ['-D', path.join(DATA, 'postgres'), '-m', 'fast', '-w', 'stop']); } catch { /* already stopped */ }
-      console.log(`stopped postgres (pid ${s.pid})`);
+      stopped.push(`postgres (pid ${s.pid})`);
       continue;
     }
     if (!alive(s.pid)) continue;
     process.kill(s.pid, 'SIGTERM');
     for (let i = 0; i < 60 && alive(s.pid); i++) await sleep(250);
     if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
-    console.log(`stopped ${s.name} (pid ${s.pid})`);
+    stopped.push(`${s.name} (pid ${s.pid})`);
   }
+  if (stopped.length) console.log(`stopped ${stopped.join(', ')}`);
   writeState({ ...state, services: [] });
 }
 

@@ -25,6 +25,7 @@ import {
 } from './server';
 import { createPool } from './store';
 import { SERVE_UI_HELP, SERVE_UI_OPTIONS, UI_HELP, serveViewerConfig, startViewer, uiCmd } from './ui/cli-ui';
+import { SERVE_TELEMETRY_HELP, SERVE_TELEMETRY_OPTIONS, serveTelemetryConfig, startServeTelemetry } from './telemetry/cli-telemetry';
 import { verify } from './verify';
 
 export type { CliIo };
@@ -88,7 +89,7 @@ exit codes: 0 ok, 1 verify found a broken chain (checkpoint refused, proof inval
   --checkpoint-dir DIR   where (env DOMAIN_OTEL_AUDIT_CHECKPOINT_DIR)
   --checkpoint-key FILE  signing key (env DOMAIN_OTEL_AUDIT_CHECKPOINT_KEY_FILE or DOMAIN_OTEL_AUDIT_CHECKPOINT_KEY)
   --checkpoint-publish-command CMD  run CMD NOTE MANIFEST after each (env DOMAIN_OTEL_AUDIT_CHECKPOINT_PUBLISH_COMMAND)
-${SERVE_UI_HELP}`,
+${SERVE_TELEMETRY_HELP}${SERVE_UI_HELP}`,
   ui: UI_HELP,
   migrate: `usage: ${PROG} migrate [options]
 
@@ -216,6 +217,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     'max-json-body': { type: 'string' },
     'max-inflight': { type: 'string' },
     ...SERVE_UI_OPTIONS,
+    ...SERVE_TELEMETRY_OPTIONS,
   });
   if (helpRequested('serve', v, io)) return 0;
   const env = io.env;
@@ -263,6 +265,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   }
 
   const checkpointConfig = checkpointScheduleConfig(v, env);
+  const telemetryConfig = serveTelemetryConfig(v, env);
   const viewerConfig = serveViewerConfig(v, env, tokens, checkpointConfig && { dir: checkpointConfig.dir, key: checkpointConfig.key });
   const url = databaseUrl(v, env);
   const timeoutMs = dbTimeout ? parseDuration(dbTimeout[0], dbTimeout[1]) : 10_000;
@@ -275,6 +278,13 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     },
     log,
   );
+  let telemetry: Awaited<ReturnType<typeof startServeTelemetry>> | undefined;
+  try {
+    telemetry = telemetryConfig && (await startServeTelemetry(telemetryConfig, pool, log));
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
   const receiver = new AuditReceiver({
     pool,
     token: null,
@@ -291,6 +301,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     acceptFutureMs: acceptFuture ? parseDuration(acceptFuture[0], acceptFuture[1]) : DEFAULT_ACCEPT_FUTURE_MS,
     maxNewMonthsPerRequest: maxNewMonths ? parseIntArg(maxNewMonths[0], maxNewMonths[1], 1, 1000) : DEFAULT_MAX_NEW_MONTHS,
     ...(tlsCert && tlsKey ? { tls: { certFile: tlsCert[1], keyFile: tlsKey[1] } } : {}),
+    ...(telemetry ? { observer: telemetry.observer } : {}),
     log,
   });
   const describeTokens = (list: string[]) =>
@@ -300,6 +311,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   try {
     await receiver.listen();
   } catch (err) {
+    await telemetry?.shutdown();
     await pool.end().catch(() => {});
     throw new UsageError(`serve: cannot listen on ${host?.[1] ?? DEFAULT_HOST}:${port?.[1] ?? DEFAULT_PORT} (${errorLine(err)})`);
   }
@@ -316,12 +328,14 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     })
     .catch((err) => log(`${PROG}: warning: postgres not reachable yet (${errorLine(err)}); requests get 503 until it is`));
   const checkpoints = checkpointConfig && startCheckpointSchedule(checkpointConfig, pool, log);
+  telemetry?.observe({ inflight: () => receiver.inflightRequests, ...(checkpoints ? { checkpointAge: checkpoints.age } : {}) });
   let viewer: Awaited<ReturnType<typeof startViewer>> | undefined;
   try {
     viewer = viewerConfig && (await startViewer(viewerConfig, log));
   } catch (err) {
     await receiver.close();
     await checkpoints?.stop();
+    await telemetry?.shutdown();
     await pool.end().catch(() => {});
     throw err;
   }
@@ -357,6 +371,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   await viewer?.stop();
   await receiver.close();
   await checkpoints?.stop(); // a last checkpoint covering every row acknowledged
+  await telemetry?.shutdown();
   await pool.end().catch(() => {});
   const s = receiver.stats;
   const statuses = Object.entries(s.byStatus).map(([status, n]) => `${status}: ${n}`).join(', ');

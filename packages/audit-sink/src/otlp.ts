@@ -25,6 +25,7 @@ import {
   MAX_VALUE_DEPTH,
   PayloadError,
   RecordRefused,
+  type RefusedByReason,
   RequestTooLarge,
   ValueBudget,
   nestedTooDeep,
@@ -118,6 +119,8 @@ export interface DecodeCounts {
   refused: number;
   /** Why the first of them was refused (one line). */
   refusedReason?: string;
+  /** The refused ones per reason. */
+  refusedBy: RefusedByReason;
 }
 
 export interface DecodeResult extends DecodeCounts {
@@ -152,7 +155,7 @@ export function streamExportLogsRequest(
   opts: DecodeOptions,
   onAudit: (record: AuditRecord) => void,
 ): DecodeCounts {
-  const counts: DecodeCounts = { ignored: 0, total: 0, refused: 0 };
+  const counts: DecodeCounts = { ignored: 0, total: 0, refused: 0, refusedBy: {} };
   const window = opts.window && windowBounds(opts.window, opts.receivedUnixNano);
   let accepted = 0;
   let malformed = 0;
@@ -174,6 +177,8 @@ export function streamExportLogsRequest(
       }
       counts.refused++;
       counts.refusedReason ??= oneLine((err as Error).message);
+      const reason = err instanceof RecordRefused ? err.reason : 'malformed';
+      counts.refusedBy[reason] = (counts.refusedBy[reason] ?? 0) + 1;
     }
   };
   if (format === 'protobuf') streamProtobuf(body, opts, counts, accept);

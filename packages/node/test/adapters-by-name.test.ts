@@ -4,6 +4,8 @@
 // test/fixtures/app.cjs and app.mjs) does a few things the adapter records, then publishes a
 // marker record so the test knows the export is complete.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { OtlpReceiver } from '../../../test/helpers/otlp-receiver';
 import type { ReceivedLog, ReceivedSpan } from '../../../test/helpers/otlp-receiver';
@@ -33,6 +35,8 @@ interface AdapterCase {
   none: unknown;
   /** Checked after the --require run with the adapter on. */
   alsoUnderRequire?(spans: ReceivedSpan[]): void;
+  /** Options given in a DOMAIN_OTEL_CONFIG_FILE (YAML flow mapping), with what then arrives. */
+  fileOptions?: { title: string; entry: 'require' | 'import'; options: string; expected: unknown }[];
 }
 
 const mutationRow = (l: ReceivedLog) => ({
@@ -84,7 +88,7 @@ function sqlUnderMutations(spans: ReceivedSpan[]): Record<string, string[]> {
   return out;
 }
 
-const ormCase = (name: string, table: string, esm: string): AdapterCase => ({
+const ormCase = (name: string, table: string, esm: string, ignoreOption: string): AdapterCase => ({
   name,
   packageDir: `instrumentation-${name}`,
   eventName: 'domain.manager.mutation',
@@ -102,6 +106,10 @@ const ormCase = (name: string, table: string, esm: string): AdapterCase => ({
       'bulk_delete Order': [`DELETE FROM "${table}"`],
     }, 'the SQL of each write is a child span of its mutation span');
   },
+  fileOptions: [
+    { title: 'managerName renames the model', entry: 'require', options: '{ managerName: { Order: orders } }', expected: ORDER_MUTATIONS.map((m) => ({ ...m, manager: 'orders' })) },
+    { title: `${ignoreOption} leaves the model out`, entry: 'import', options: `{ ${ignoreOption}: [Order] }`, expected: [] },
+  ],
 });
 
 const CASES: AdapterCase[] = [
@@ -167,8 +175,8 @@ const CASES: AdapterCase[] = [
     { cache: 'orders', reason: 'manual', keyCount: 1, keys: ['o2'], user: '9' },
     { cache: 'orders', reason: 'clear', keyCount: 1, keys: ['o3'], user: '9' },
   ]),
-  ormCase('sequelize', 'Orders', 'an ESM app on Sequelize\'s ESM entry'),
-  ormCase('typeorm', 'orders', 'an ESM app on TypeORM\'s ESM entry'),
+  ormCase('sequelize', 'Orders', 'an ESM app on Sequelize\'s ESM entry', 'ignoreModels'),
+  ormCase('typeorm', 'orders', 'an ESM app on TypeORM\'s ESM entry', 'ignoreEntities'),
 ];
 
 describe('@domain-otel/node: each library adapter by its instrumentation name', function () {
@@ -235,6 +243,14 @@ describe('@domain-otel/node: each library adapter by its instrumentation name', 
       it('named in OTEL_NODE_DISABLED_INSTRUMENTATIONS: nothing from it', async () => {
         assert.deepEqual((await run(c, 'require', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: c.name })).observed, c.none);
       });
+
+      for (const f of c.fileOptions ?? []) {
+        it(`options from a configuration file (--${f.entry}): ${f.title}`, async () => {
+          const file = path.join(mkdtempSync(path.join(tmpdir(), `domain-otel-${c.name}-`)), 'config.yaml');
+          writeFileSync(file, `domain_otel:\n  instrumentations:\n    ${c.name}: ${f.options}\n`);
+          assert.deepEqual((await run(c, f.entry, { DOMAIN_OTEL_CONFIG_FILE: file })).observed, f.expected);
+        });
+      }
     });
   }
 });
