@@ -114,6 +114,7 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
       maxCacheKeys: c.maxCacheKeys ?? 20,
       maxValueBytes,
       recordBudgetBytes: recordBudgetBytes(maxValueBytes),
+      authzSpans: c.authzSpans ?? true,
     };
     return this.cachedRecorder;
   }

@@ -26,4 +26,11 @@ export interface DomainInstrumentationConfig extends InstrumentationConfig {
    * (at most 2 MiB). See DOMAIN_OTEL_MAX_VALUE_BYTES.
    */
   maxValueBytes?: number;
+  /**
+   * A span around each `traceAuthz` check (`authz <action> <manager>`), parent of the work done
+   * inside it. Default true. false: the check is recorded by its decision record alone, in the
+   * trace of the active span (the span would wrap nothing but that record when the check does
+   * no traced work). See DOMAIN_OTEL_AUTHZ_SPANS.
+   */
+  authzSpans?: boolean;
 }

@@ -23,6 +23,8 @@ export interface Recorder {
   readonly maxValueBytes: number;
   /** Byte budget of one record's values. */
   readonly recordBudgetBytes: number;
+  /** A span around each authorization check (else the decision record alone). */
+  readonly authzSpans: boolean;
 }
 
 const LEVEL_RANK: Record<AuditLevel, number> = { none: 0, metadata: 1, changes: 2, full: 3 };

@@ -115,6 +115,9 @@ export function loadConfig(env: Env = process.env) {
     capture: read(v.capture),
     correlationHeaders: read(v.correlationHeaders),
     shutdownTimeoutMillis: read(v.shutdownTimeout),
+    authzSpans: read(v.authzSpans),
+    expressLayers: read(v.expressLayers),
+    pgConnectSpans: read(v.pgConnectSpans),
   };
   if (config.spanBatch.maxExportBatchSize > config.spanBatch.maxQueueSize) {
     warnings.add(`OTEL_BSP_MAX_EXPORT_BATCH_SIZE (${config.spanBatch.maxExportBatchSize}) is larger than OTEL_BSP_MAX_QUEUE_SIZE; using ${config.spanBatch.maxQueueSize}`);

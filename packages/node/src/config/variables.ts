@@ -53,6 +53,9 @@ export const RESOURCE_DETECTORS = ['env', 'host', 'os', 'process', 'serviceinsta
 export type ResourceDetectorName = (typeof RESOURCE_DETECTORS)[number];
 
 export const PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'] as const;
+
+export const EXPRESS_LAYER_TYPES = ['router', 'middleware', 'request_handler'] as const;
+export type ExpressLayerTypeName = (typeof EXPRESS_LAYER_TYPES)[number];
 export type PropagatorName = (typeof PROPAGATORS)[number];
 
 const exporterNames = (extra: readonly string[]) => ['otlp', 'console', 'none', ...extra] as const;
@@ -268,6 +271,22 @@ export const VARIABLES = {
     meaning: 'Incoming request headers read, in order, for `domain.correlation.id`; the trace id is used when none is present.',
     origin: 'domain-otel',
   }),
+  authzSpans: spec<boolean>({
+    name: 'DOMAIN_OTEL_AUTHZ_SPANS', parse: p.onOff, default: true, defaultText: 'on', accepted: 'on, off',
+    meaning: '`on`: a span `authz <action> <manager>` around each `traceAuthz` check, parent of the work done inside it. `off`: the check is recorded by its `domain.audit.decision` record alone, in the trace of the active span (one telemetry item per check instead of two). Decision records are the same either way.',
+    origin: 'domain-otel',
+  }),
+  expressLayers: spec<ExpressLayerTypeName[]>({
+    name: 'DOMAIN_OTEL_EXPRESS_LAYERS', parse: expressLayersParser, default: ['request_handler'], defaultText: 'request_handler',
+    accepted: 'all, none, or a comma list of router, middleware, request_handler',
+    meaning: 'Which Express layers get a span of their own (upstream `express` instrumentation). The route is set on the HTTP server span (`http.route`) whatever this says. The default leaves out a span per middleware and per router on every request (`jsonParser`, `<anonymous>`, …), which carry only their timing.',
+    origin: 'domain-otel',
+  }),
+  pgConnectSpans: spec<boolean>({
+    name: 'DOMAIN_OTEL_PG_CONNECT_SPANS', parse: p.onOff, default: false, defaultText: 'off', accepted: 'on, off',
+    meaning: '`on`: the upstream `pg` instrumentation\'s `pg.connect` / `pg-pool.connect` spans (with `pg.Pool`, one per query, beside the query\'s own span). `off`: only the query spans; waiting for a pool connection shows in the pool metrics (`db.client.connection.*`).',
+    origin: 'domain-otel',
+  }),
   shutdownTimeout: spec({
     name: 'DOMAIN_OTEL_SHUTDOWN_TIMEOUT', parse: p.positiveInteger, default: 5000, defaultText: '5000',
     accepted: 'positive integer (ms)', meaning: 'Upper bound for the final flush on exit, signals and crashes.',
@@ -278,6 +297,13 @@ export const VARIABLES = {
 function captureParser(raw: string) {
   if (raw.trim().toLowerCase() === 'all') return { ok: true as const, value: [...CAPTURE_KINDS] };
   return p.listOf(CAPTURE_KINDS)(raw);
+}
+
+function expressLayersParser(raw: string) {
+  const v = raw.trim().toLowerCase();
+  if (v === 'all') return { ok: true as const, value: [...EXPRESS_LAYER_TYPES] };
+  if (v === 'none') return { ok: true as const, value: [] };
+  return p.listOf(EXPRESS_LAYER_TYPES)(raw);
 }
 
 function headerListParser(raw: string) {
@@ -299,5 +325,6 @@ export function allVariables(): VariableSpec<unknown>[] {
     v.blrpScheduleDelay, v.blrpMaxQueueSize, v.blrpMaxExportBatchSize,
     v.auditLevel, v.redact, v.maxValueBytes, v.auditDelivery, v.strictTimeout, v.auditQueueSize,
     v.auditSpool, v.auditSpoolDir, v.auditSpoolMaxBytes, v.auditDeadLetterDir, v.capture, v.correlationHeaders, v.shutdownTimeout,
+    v.authzSpans, v.expressLayers, v.pgConnectSpans,
   ] as VariableSpec<unknown>[];
 }
