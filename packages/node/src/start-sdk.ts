@@ -55,7 +55,7 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
   const spanProcessors: SpanProcessor[] = [];
   for (const name of config.exporters.traces) {
     if (name === 'otlp') {
-      spanProcessors.push(countingSpanPipeline(createSpanExporter(config.otlp.traces), config.spanBatch.maxQueueSize,
+      spanProcessors.push(countingSpanPipeline(createSpanExporter(config), config.spanBatch.maxQueueSize,
         (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.TRACES, reason, n),
         (exporter) => new BatchSpanProcessor({ exporter, ...config.spanBatch, exportTimeoutMillis: config.otlp.traces.timeoutMillis })));
     }
@@ -72,7 +72,7 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
     logProcessors.push(new FilteringLogRecordProcessor(audit, isAudit));
     for (const name of config.exporters.logs) {
       const inner = name === 'otlp'
-        ? countingLogPipeline(createLogExporter(config.otlp.logs), config.logBatch.maxQueueSize,
+        ? countingLogPipeline(createLogExporter(config), config.logBatch.maxQueueSize,
           (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.LOGS, reason, n),
           (exporter) => new BatchLogRecordProcessor({ exporter, ...config.logBatch, exportTimeoutMillis: config.otlp.logs.timeoutMillis }))
         : new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() });
@@ -84,7 +84,7 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
 
   const metricReaders: IMetricReader[] = [];
   for (const name of config.exporters.metrics) {
-    const exporter = name === 'otlp' ? createMetricExporter(config.otlp.metrics) : name === 'console' ? new ConsoleMetricExporter() : undefined;
+    const exporter = name === 'otlp' ? createMetricExporter(config) : name === 'console' ? new ConsoleMetricExporter() : undefined;
     if (exporter) {
       metricReaders.push(new PeriodicExportingMetricReader({
         exporter,

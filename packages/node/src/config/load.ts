@@ -115,6 +115,8 @@ export function loadConfig(env: Env = process.env) {
     capture: read(v.capture),
     correlationHeaders: read(v.correlationHeaders),
     shutdownTimeoutMillis: read(v.shutdownTimeout),
+    metricsTemporality: read(v.metricsTemporality),
+    exportThread: read(v.exportThread),
     authzSpans: read(v.authzSpans),
     expressLayers: read(v.expressLayers),
     pgConnectSpans: read(v.pgConnectSpans),

@@ -54,6 +54,9 @@ export type ResourceDetectorName = (typeof RESOURCE_DETECTORS)[number];
 
 export const PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'] as const;
 
+export const TEMPORALITY_PREFERENCES = ['cumulative', 'delta', 'lowmemory'] as const;
+export type TemporalityPreference = (typeof TEMPORALITY_PREFERENCES)[number];
+
 export const EXPRESS_LAYER_TYPES = ['router', 'middleware', 'request_handler'] as const;
 export type ExpressLayerTypeName = (typeof EXPRESS_LAYER_TYPES)[number];
 export type PropagatorName = (typeof PROPAGATORS)[number];
@@ -271,6 +274,17 @@ export const VARIABLES = {
     meaning: 'Incoming request headers read, in order, for `domain.correlation.id`; the trace id is used when none is present.',
     origin: 'domain-otel',
   }),
+  metricsTemporality: spec<TemporalityPreference>({
+    name: 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', parse: p.oneOf(TEMPORALITY_PREFERENCES), default: 'cumulative',
+    defaultText: 'cumulative', accepted: TEMPORALITY_PREFERENCES.join(', '),
+    meaning: 'Aggregation temporality of exported metrics: `delta` for counters, histograms and gauges, `lowmemory` for counters and histograms only, `cumulative` for none.',
+    origin: 'OpenTelemetry',
+  }),
+  exportThread: spec<boolean>({
+    name: 'DOMAIN_OTEL_EXPORT_THREAD', parse: p.onOff, default: true, defaultText: 'on', accepted: 'on, off',
+    meaning: '`on`: spans, log records and audit records are serialised to OTLP and sent by a worker thread started on the first export; the request thread only copies them over (docs/performance.md). Batching, queue limits, drop counting, the audit spool and strict acknowledgements are the same either way. `off`: on the request thread. Metrics are always exported from the request thread (once per interval).',
+    origin: 'domain-otel',
+  }),
   authzSpans: spec<boolean>({
     name: 'DOMAIN_OTEL_AUTHZ_SPANS', parse: p.onOff, default: true, defaultText: 'on', accepted: 'on, off',
     meaning: '`on`: a span `authz <action> <manager>` around each `traceAuthz` check, parent of the work done inside it. `off`: the check is recorded by its `domain.audit.decision` record alone, in the trace of the active span (one telemetry item per check instead of two). Decision records are the same either way.',
@@ -325,6 +339,6 @@ export function allVariables(): VariableSpec<unknown>[] {
     v.blrpScheduleDelay, v.blrpMaxQueueSize, v.blrpMaxExportBatchSize,
     v.auditLevel, v.redact, v.maxValueBytes, v.auditDelivery, v.strictTimeout, v.auditQueueSize,
     v.auditSpool, v.auditSpoolDir, v.auditSpoolMaxBytes, v.auditDeadLetterDir, v.capture, v.correlationHeaders, v.shutdownTimeout,
-    v.authzSpans, v.expressLayers, v.pgConnectSpans,
+    v.metricsTemporality, v.exportThread, v.authzSpans, v.expressLayers, v.pgConnectSpans,
   ] as VariableSpec<unknown>[];
 }
