@@ -2,6 +2,7 @@ import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { DomainInstrumentation } from '@domain-otel/instrumentation-domain';
+import type { DomainRecordSink } from '@domain-otel/instrumentation-domain';
 import type { DistroConfig } from './config/load';
 import { EXPRESS_LAYER_TYPES } from './config/variables';
 import type { LazyEntry } from './lazy-instrumentations';
@@ -15,6 +16,8 @@ import { addActorFields, incomingRequestHook } from './request-scope';
 export interface FactoryContext {
   /** The AsyncLocalStorage behind the OTel context manager. */
   contextStorage?: AsyncLocalStorage<Context>;
+  /** Where the domain mapping's records go when not through the LoggerProvider (DOMAIN_OTEL_RECORD_PATH). */
+  records?: DomainRecordSink;
 }
 
 type Factory = (config: DistroConfig, context: FactoryContext) => Instrumentation;
@@ -52,6 +55,7 @@ const ours: Record<string, Factory> = {
     capture: config.capture,
     contextStorage: context.contextStorage,
     authzSpans: config.authzSpans,
+    recordSink: context.records,
   }),
   // A `manage all` rule is the superuser: its checks are recorded as bypassed, not granted.
   casl: () => {

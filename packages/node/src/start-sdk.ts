@@ -28,6 +28,7 @@ import type { AuditLogRecordProcessor } from './logs/audit-processor';
 import { createAuditPipeline } from './logs/audit-pipeline';
 import { startStrictDelivery } from './logs/strict-delivery';
 import { FilteringLogRecordProcessor } from './logs/filtering-processor';
+import { directRecordSink } from './logs/direct-records';
 import { registerLegacyLogsGlobal } from './logs/legacy-logs-global';
 import { addRedaction } from './redaction/processors';
 import { DISTRO_NAME, DISTRO_VERSION } from './version';
@@ -98,7 +99,8 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
   const instrumentationFailed = (name: string, err: unknown) =>
     diag.warn(`domain-otel: instrumentation ${name} could not be loaded and is skipped: ${err instanceof Error ? err.message : String(err)}`);
   // Under --require, instrumentations of libraries load with the library (lazy-instrumentations.ts).
-  const created = createInstrumentations(names, config, { contextStorage: contextManager.storage }, instrumentationFailed, startedBy === 'require');
+  const records = config.recordPath === 'direct' && logProcessors.length > 0 ? directRecordSink(resource, logProcessors) : undefined;
+  const created = createInstrumentations(names, config, { contextStorage: contextManager.storage, records }, instrumentationFailed, startedBy === 'require');
 
   const sdk = startProviders({
     resource,

@@ -46,3 +46,34 @@ describe('@domain-otel/node: telemetry items of one request', function () {
     assert.equal(receiver.spans.find((s) => s.kind === 2)?.attributes['http.route'], '/orders/:id');
   });
 });
+
+describe('@domain-otel/node: DOMAIN_OTEL_RECORD_PATH', function () {
+  this.timeout(60_000);
+
+  it('direct and sdk deliver the same records (scope, resource, severity, body, attributes, trace context)', async () => {
+    const run = async (path_: 'direct' | 'sdk') => {
+      const receiver = await new OtlpReceiver().start();
+      try {
+        const env = childEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpUrl, OTEL_LOG_LEVEL: 'warn', OTEL_SERVICE_NAME: 'record-path', DOMAIN_OTEL_RECORD_PATH: path_ });
+        const result = await runApp(['--require', '@domain-otel/node/register', path.join(FIXTURES, 'app.cjs')], env);
+        assert.equal(result.code, 0, result.stderr);
+        await receiver.waitFor(() => receiver.logs.filter((l) => l.eventName.startsWith('domain.')).length >= 2, 10_000, 'the domain records');
+        const spanIds = new Set(receiver.spans.map((s) => s.spanId));
+        return receiver.logs.filter((l) => l.eventName.startsWith('domain.')).map((l) => {
+          assert.ok(spanIds.has(l.spanId), `${l.eventName} belongs to an exported span`);
+          assert.ok(BigInt(l.observedTimeUnixNano) >= BigInt(l.timeUnixNano), 'observed after the event');
+          const { receivedAt: _r, timeUnixNano: _t, observedTimeUnixNano: _o, traceId: _ti, spanId: _si, ...rest } = l;
+          const attributes = { ...rest.attributes, 'log.record.uid': typeof rest.attributes['log.record.uid'], 'domain.correlation.id': typeof rest.attributes['domain.correlation.id'] };
+          const resource = { ...rest.resource, 'process.pid': 0, 'service.instance.id': '', 'process.command_args': [] };
+          return { ...rest, attributes, resource };
+        });
+      } finally {
+        await receiver.stop();
+      }
+    };
+    const direct = await run('direct');
+    const sdk = await run('sdk');
+    assert.equal(direct.length, 2);
+    assert.deepEqual(direct, sdk);
+  });
+});

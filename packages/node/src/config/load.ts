@@ -117,6 +117,7 @@ export function loadConfig(env: Env = process.env) {
     shutdownTimeoutMillis: read(v.shutdownTimeout),
     metricsTemporality: read(v.metricsTemporality),
     exportThread: read(v.exportThread),
+    recordPath: read(v.recordPath),
     authzSpans: read(v.authzSpans),
     expressLayers: read(v.expressLayers),
     pgConnectSpans: read(v.pgConnectSpans),

@@ -57,6 +57,9 @@ export const PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'] 
 export const TEMPORALITY_PREFERENCES = ['cumulative', 'delta', 'lowmemory'] as const;
 export type TemporalityPreference = (typeof TEMPORALITY_PREFERENCES)[number];
 
+export const RECORD_PATHS = ['direct', 'sdk'] as const;
+export type RecordPath = (typeof RECORD_PATHS)[number];
+
 export const EXPRESS_LAYER_TYPES = ['router', 'middleware', 'request_handler'] as const;
 export type ExpressLayerTypeName = (typeof EXPRESS_LAYER_TYPES)[number];
 export type PropagatorName = (typeof PROPAGATORS)[number];
@@ -285,6 +288,11 @@ export const VARIABLES = {
     meaning: '`on`: spans, log records and audit records are serialised to OTLP and sent by a worker thread started on the first export; the request thread only copies them over (docs/performance.md). Batching, queue limits, drop counting, the audit spool and strict acknowledgements are the same either way. `off`: on the request thread. Metrics are always exported from the request thread (once per interval).',
     origin: 'domain-otel',
   }),
+  recordPath: spec<RecordPath>({
+    name: 'DOMAIN_OTEL_RECORD_PATH', parse: p.oneOf(RECORD_PATHS), default: 'direct', defaultText: 'direct', accepted: RECORD_PATHS.join(', '),
+    meaning: '`direct`: the domain mapping hands its records (audit decisions, mutations, rule evaluations, cache invalidations) straight to the log processors as one plain record each. `sdk`: through the LoggerProvider like any log record (an SDK LogRecord per record, its attributes validated and copied again). The records are the same; `direct` costs less per record (docs/performance.md).',
+    origin: 'domain-otel',
+  }),
   authzSpans: spec<boolean>({
     name: 'DOMAIN_OTEL_AUTHZ_SPANS', parse: p.onOff, default: true, defaultText: 'on', accepted: 'on, off',
     meaning: '`on`: a span `authz <action> <manager>` around each `traceAuthz` check, parent of the work done inside it. `off`: the check is recorded by its `domain.audit.decision` record alone, in the trace of the active span (one telemetry item per check instead of two). Decision records are the same either way.',
@@ -339,6 +347,6 @@ export function allVariables(): VariableSpec<unknown>[] {
     v.blrpScheduleDelay, v.blrpMaxQueueSize, v.blrpMaxExportBatchSize,
     v.auditLevel, v.redact, v.maxValueBytes, v.auditDelivery, v.strictTimeout, v.auditQueueSize,
     v.auditSpool, v.auditSpoolDir, v.auditSpoolMaxBytes, v.auditDeadLetterDir, v.capture, v.correlationHeaders, v.shutdownTimeout,
-    v.metricsTemporality, v.exportThread, v.authzSpans, v.expressLayers, v.pgConnectSpans,
+    v.metricsTemporality, v.exportThread, v.recordPath, v.authzSpans, v.expressLayers, v.pgConnectSpans,
   ] as VariableSpec<unknown>[];
 }
