@@ -23,7 +23,9 @@ interface OpState {
   finished: boolean;
 }
 
-const states = new WeakMap<object, OpState>();
+/** The operation's state, kept on the api's context object itself (a WeakMap entry per operation cost more). */
+const STATE = Symbol('domain-otel.operation');
+type WithState = AnyTraced & { [STATE]?: OpState };
 
 /**
  * Fallback store when no AsyncLocalStorage was handed over: Node < 26 enters stores with
@@ -72,11 +74,11 @@ function spanAttributes(kind: TracedKind, c: AnyTraced): Attributes {
 export function startOperation(r: Recorder, kind: TracedKind, c: AnyTraced): Context {
   const parent = context.active();
   if (kind === 'authz' && !r.authzSpans) {
-    states.set(c, { span: undefined, started: performance.now(), finished: false });
+    (c as WithState)[STATE] = { span: undefined, started: performance.now(), finished: false };
     return parent;
   }
   const span = r.tracer.startSpan(spanName(kind, c), { kind: SpanKind.INTERNAL, attributes: spanAttributes(kind, c) }, parent);
-  states.set(c, { span, started: performance.now(), finished: false });
+  (c as WithState)[STATE] = { span, started: performance.now(), finished: false };
   return trace.setSpan(parent, span);
 }
 
@@ -85,7 +87,7 @@ export function startOperation(r: Recorder, kind: TracedKind, c: AnyTraced): Con
  * this in a context holding the operation's DeliveryTicket (see instrumentation.ts).
  */
 export function finishOperation(r: Recorder, kind: TracedKind, c: AnyTraced): void {
-  const state = states.get(c);
+  const state = (c as WithState)[STATE];
   if (!state || state.finished) return;
   state.finished = true;
   const { span } = state;

@@ -18,14 +18,14 @@ export type WireLink = [traceId: string, spanId: string, traceFlags: number, tra
 
 export type WireSpan = [
   name: string, kind: number, traceId: string, spanId: string, traceFlags: number, traceState: string | undefined,
-  parentSpanId: string | undefined, parentIsRemote: boolean | undefined, start: HrTime, end: HrTime,
+  parentSpanId: string | undefined, parentIsRemote: boolean | undefined, startSeconds: number, startNanos: number, endSeconds: number, endNanos: number,
   attributes: Attributes, droppedAttributes: number, events: WireEvent[] | 0, droppedEvents: number,
   links: WireLink[] | 0, droppedLinks: number, statusCode: number, statusMessage: string | undefined,
   scope: number, resource: number,
 ];
 
 export type WireLog = [
-  time: HrTime, observed: HrTime, severityNumber: number | undefined, severityText: string | undefined, body: unknown,
+  timeSeconds: number, timeNanos: number, observedSeconds: number, observedNanos: number, severityNumber: number | undefined, severityText: string | undefined, body: unknown,
   attributes: ReadableLogRecord['attributes'], droppedAttributes: number, eventName: string | undefined,
   traceId: string | undefined, spanId: string | undefined, traceFlags: number | undefined, scope: number, resource: number,
 ];
@@ -77,7 +77,7 @@ export class WireEncoder {
     const p = s.parentSpanContext;
     return [
       s.name, s.kind, c.traceId, c.spanId, c.traceFlags, c.traceState?.serialize() || undefined,
-      p?.spanId, p?.isRemote, s.startTime, s.endTime, s.attributes, s.droppedAttributesCount,
+      p?.spanId, p?.isRemote, s.startTime[0], s.startTime[1], s.endTime[0], s.endTime[1], s.attributes, s.droppedAttributesCount,
       s.events.length === 0 ? 0 : s.events.map((e): WireEvent => [e.name, e.time, e.attributes, e.droppedAttributesCount ?? 0]),
       s.droppedEventsCount,
       s.links.length === 0 ? 0 : s.links.map((l): WireLink => [l.context.traceId, l.context.spanId, l.context.traceFlags, l.context.traceState?.serialize() || undefined, l.context.isRemote, l.attributes ?? {}, l.droppedAttributesCount ?? 0]),
@@ -88,7 +88,7 @@ export class WireEncoder {
   log(r: ReadableLogRecord): WireLog {
     const c = r.spanContext;
     return [
-      r.hrTime, r.hrTimeObserved, r.severityNumber, r.severityText, r.body, r.attributes, r.droppedAttributesCount, r.eventName,
+      r.hrTime[0], r.hrTime[1], r.hrTimeObserved[0], r.hrTimeObserved[1], r.severityNumber, r.severityText, r.body, r.attributes, r.droppedAttributesCount, r.eventName,
       c?.traceId, c?.spanId, c?.traceFlags, this.scopeId(r.instrumentationScope), this.resourceId(r.resource),
     ];
   }
@@ -157,36 +157,38 @@ export class WireDecoder {
     const context: SpanContext = { traceId: w[2], spanId: w[3], traceFlags: w[4] };
     if (w[5] !== undefined) context.traceState = serializedTraceState(w[5]);
     const parent: SpanContext | undefined = w[6] === undefined ? undefined : { traceId: w[2], spanId: w[6], traceFlags: w[4], ...(w[7] !== undefined ? { isRemote: w[7] } : {}) };
-    const start = w[8];
-    const end = w[9];
+    const start: HrTime = [w[8], w[9]];
+    const end: HrTime = [w[10], w[11]];
+    const events = w[14];
+    const links = w[16];
     return {
       name: w[0], kind: w[1], spanContext: () => context, parentSpanContext: parent, startTime: start, endTime: end,
-      status: w[17] === undefined ? { code: w[16] } : { code: w[16], message: w[17] },
-      attributes: w[10], droppedAttributesCount: w[11],
-      events: w[12] === 0 ? [] : w[12].map(([name, time, attributes, dropped]) => ({ name, time, attributes, droppedAttributesCount: dropped })),
-      droppedEventsCount: w[13],
-      links: w[14] === 0 ? [] : w[14].map(([traceId, spanId, traceFlags, traceState, isRemote, attributes, dropped]) => ({
+      status: w[19] === undefined ? { code: w[18] } : { code: w[18], message: w[19] },
+      attributes: w[12], droppedAttributesCount: w[13],
+      events: events === 0 ? [] : events.map(([name, time, attributes, dropped]) => ({ name, time, attributes, droppedAttributesCount: dropped })),
+      droppedEventsCount: w[15],
+      links: links === 0 ? [] : links.map(([traceId, spanId, traceFlags, traceState, isRemote, attributes, dropped]) => ({
         context: { traceId, spanId, traceFlags, ...(traceState !== undefined ? { traceState: serializedTraceState(traceState) } : {}), ...(isRemote !== undefined ? { isRemote } : {}) },
         attributes, droppedAttributesCount: dropped,
       })),
-      droppedLinksCount: w[15],
+      droppedLinksCount: w[17],
       duration: [end[0] - start[0], end[1] - start[1]],
       ended: true,
-      resource: this.resource(w[19]),
-      instrumentationScope: this.scope(w[18]),
+      resource: this.resource(w[21]),
+      instrumentationScope: this.scope(w[20]),
     };
   }
 
   log(w: WireLog): ReadableLogRecord {
     const record: { -readonly [K in keyof ReadableLogRecord]: ReadableLogRecord[K] } = {
-      hrTime: w[0], hrTimeObserved: w[1], attributes: w[5], droppedAttributesCount: w[6],
-      resource: this.resource(w[12]), instrumentationScope: this.scope(w[11]),
+      hrTime: [w[0], w[1]], hrTimeObserved: [w[2], w[3]], attributes: w[7], droppedAttributesCount: w[8],
+      resource: this.resource(w[14]), instrumentationScope: this.scope(w[13]),
     };
-    if (w[2] !== undefined) record.severityNumber = w[2];
-    if (w[3] !== undefined) record.severityText = w[3];
-    if (w[4] !== undefined) record.body = w[4] as ReadableLogRecord['body'];
-    if (w[7] !== undefined) record.eventName = w[7];
-    if (w[8] !== undefined && w[9] !== undefined) record.spanContext = { traceId: w[8], spanId: w[9], traceFlags: w[10] ?? 0 };
+    if (w[4] !== undefined) record.severityNumber = w[4];
+    if (w[5] !== undefined) record.severityText = w[5];
+    if (w[6] !== undefined) record.body = w[6] as ReadableLogRecord['body'];
+    if (w[9] !== undefined) record.eventName = w[9];
+    if (w[10] !== undefined && w[11] !== undefined) record.spanContext = { traceId: w[10], spanId: w[11], traceFlags: w[12] ?? 0 };
     return record;
   }
 
