@@ -5,7 +5,9 @@
 // CPU per request is read around each round, which holds on machines with more cores than the
 // load generator leaves free here.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,10 +16,15 @@ const PROBE = path.join(root, 'bench/fixtures/cpu-probe.cjs');
 /** After a round, before its CPU is read: the batch processors' last exports of the round. */
 const SETTLE_MS = 250;
 
-/** Starts one variant: `node --require @domain-otel/node/register --require cpu-probe <script>`. */
+/**
+ * Starts one variant: `node --require @domain-otel/node/register --require cpu-probe <script>`,
+ * with its audit spool in a directory of its own (removed by stop()), so a variant never adopts
+ * what an earlier run left behind.
+ */
 export async function startService({ name, script, env }) {
+  const state = mkdtempSync(path.join(os.tmpdir(), 'domain-otel-bench-'));
   const child = spawn(process.execPath, ['--require', '@domain-otel/node/register', '--require', PROBE, script], {
-    cwd: root, env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    cwd: root, env: { ...env, DOMAIN_OTEL_AUDIT_SPOOL_DIR: path.join(state, 'spool'), DOMAIN_OTEL_AUDIT_DEADLETTER_DIR: path.join(state, 'dead-letter') }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const port = await new Promise((resolve, reject) => {
     let out = '';
@@ -25,7 +32,7 @@ export async function startService({ name, script, env }) {
     child.once('exit', (code, signal) => reject(new Error(`${name} exited (${code ?? signal}) before listening`)));
   });
   const cpu = () => new Promise((resolve) => { child.once('message', resolve); child.send('cpu?'); });
-  return { name, port, cpu, stop: () => child.kill('SIGKILL') };
+  return { name, port, cpu, stop: () => { child.kill('SIGKILL'); rmSync(state, { recursive: true, force: true }); } };
 }
 
 /** One keep-alive client: `call(method, path, headers?, body?)` → { status, json }, latency recorded. */

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: await pg.createDatabase('orders_items'),
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(otlp.address() as { port: number }).port}`, OTEL_LOG_LEVEL: 'none', OTEL_SERVICE_NAME: 'orders-items',
-    OTEL_METRIC_EXPORT_INTERVAL: '600000',
+    OTEL_METRIC_EXPORT_INTERVAL: '600000', DOMAIN_OTEL_AUDIT_SPOOL_DIR: path.join(pg.dir, 'app-spool'), DOMAIN_OTEL_AUDIT_DEADLETTER_DIR: path.join(pg.dir, 'app-dead-letter'),
   };
   if (values.enabled) env.OTEL_NODE_ENABLED_INSTRUMENTATIONS = values.enabled;
   for (const kv of values.env as string[]) env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);

@@ -23,7 +23,7 @@ const { values } = parseArgs({ options: {
 const otlp = http.createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(200).end()); });
 await new Promise((r) => otlp.listen(0, '127.0.0.1', r));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'domain-otel-prof-'));
-const env = { PATH: process.env.PATH, HOME: process.env.HOME, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlp.address().port}`, OTEL_LOG_LEVEL: 'none', OTEL_NODE_ENABLED_INSTRUMENTATIONS: values.enabled };
+const env = { PATH: process.env.PATH, HOME: process.env.HOME, DOMAIN_OTEL_AUDIT_SPOOL_DIR: path.join(dir, 'spool'), DOMAIN_OTEL_AUDIT_DEADLETTER_DIR: path.join(dir, 'dead-letter'), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlp.address().port}`, OTEL_LOG_LEVEL: 'none', OTEL_NODE_ENABLED_INSTRUMENTATIONS: values.enabled };
 for (const kv of values.env) env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
 let pg;
 if (values.orders) {

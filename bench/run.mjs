@@ -160,6 +160,8 @@ progress('start-up time and peak memory (spawning the trivial app repeatedly)');
 // bench/upstream.mjs, local resource detectors only so no cloud metadata endpoint is probed).
 {
   const { upstreamRegister } = await import('./upstream.mjs');
+  // its own spool directory: no run adopts (and starts sending) what another process left behind
+  const spoolDir = (await import('node:fs')).mkdtempSync(path.join(os.tmpdir(), 'domain-otel-bench-spool-'));
   const runs = quick ? 5 : 11;
   const measure = (args) => {
     const samples = [];
@@ -167,7 +169,7 @@ progress('start-up time and peak memory (spawning the trivial app repeatedly)');
       const t0 = performance.now();
       const out = spawnSync(process.execPath, [...args, path.join(root, 'bench/fixtures/trivial.cjs')], {
         cwd: root, encoding: 'utf8',
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_LOG_LEVEL: 'none', OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process' },
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_LOG_LEVEL: 'none', OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process', DOMAIN_OTEL_AUDIT_SPOOL_DIR: spoolDir },
       });
       const wall = performance.now() - t0;
       const parsed = JSON.parse(out.stdout.trim().split('\n').at(-1));
@@ -180,6 +182,7 @@ progress('start-up time and peak memory (spawning the trivial app repeatedly)');
   const ours = measure(['--require', '@domain-otel/node/register']);
   const upstreamPath = upstreamRegister();
   const upstream = upstreamPath ? measure(['--require', upstreamPath]) : undefined;
+  (await import('node:fs')).rmSync(spoolDir, { recursive: true, force: true });
   const addedMs = ours.wall - bare.wall;
   const addedMiB = ours.rss - bare.rss;
   const upAddedMs = upstream ? upstream.wall - bare.wall : NaN;
