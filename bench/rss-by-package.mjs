@@ -19,6 +19,7 @@ const state = mkdtempSync(path.join(os.tmpdir(), 'domain-otel-rss-'));
 
 const groups = [
   ['bare node', []],
+  ['the first package required (ms, one file): the module loader\'s first use', ['ms']],
   ['@opentelemetry/api', ['@opentelemetry/api']],
   ['@opentelemetry/core (with @opentelemetry/semantic-conventions)', ['@opentelemetry/core']],
   ['@opentelemetry/resources', ['@opentelemetry/resources']],

@@ -195,6 +195,18 @@ progress('start-up time and peak memory (spawning the trivial app repeatedly)');
     row('startup time added, vs upstream auto-instrumentations register', 'upstream register', 'n/a', 'not installed', NaN, '≤ 0.25× of what upstream adds', false, 'baseline could not be installed: see the warning above');
   }
   row('peak memory, trivial app, --require register', 'bare node', `${ours.rss.toFixed(1)} MiB`, `${bare.rss.toFixed(1)} MiB`, ours.rss / bare.rss, 'added ≤ 20 MiB', addedMiB <= 20, `adds ${addedMiB.toFixed(1)} MiB${upstream ? `; upstream adds ${upAddedMiB.toFixed(1)} MiB` : ''}`);
+  // what the first export adds (bench/rss-by-package.mjs; its table is in docs/performance.md)
+  const rssOut = spawnSync(process.execPath, ['bench/rss-by-package.mjs', '--json', '--runs', quick ? '3' : '5'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  const rssLine = rssOut.stdout?.split('\n').find((l) => l.startsWith('{"bench":"rss"'));
+  if (rssLine) {
+    const r = JSON.parse(rssLine);
+    const find = (prefix) => r.rows.find((x) => x.what.startsWith(prefix));
+    const started = find('the distribution started');
+    const thread = find('after the first export:');
+    const inThread = find('after the first export with');
+    row('peak memory after the first export (the export thread started)', 'exporters on the request thread (DOMAIN_OTEL_EXPORT_THREAD=off)', `+${(thread.peakMiB - r.bareMiB).toFixed(1)} MiB over bare node`, `+${(inThread.peakMiB - r.bareMiB).toFixed(1)} MiB`, (thread.peakMiB - r.bareMiB) / (inThread.peakMiB - r.bareMiB), 'reported', null,
+      `started, nothing exported: +${(started.peakMiB - r.bareMiB).toFixed(1)} MiB; the thread adds ${thread.addedMiB.toFixed(1)} MiB at its first export, the exporters on the request thread ${inThread.addedMiB.toFixed(1)} MiB`);
+  }
 }
 }
 
@@ -243,15 +255,28 @@ const httpRows = (label, r, target) => {
   row(`HTTP throughput, ${label}, all domain telemetry`, 'only upstream HTTP instrumentation', abs(ours), abs(base), rps.median,
     `≥ ${target.rps}× req/s${target.p99 !== undefined ? `, p99 ≤ ${target.p99}×` : ''}`, rpsPass,
     `req/s ${fmtSpread(rps)}; p99 ${fmtSpread(p99)}${errors ? `; ${errors} error responses` : ''}`);
+  const rss = (xs) => Math.max(...xs.map((x) => x.rssMiB)).toFixed(0);
   row(`request-thread CPU per request, ${label}, all domain telemetry`, 'only upstream HTTP instrumentation', cpuAbs(ours), cpuAbs(base), cpu.median,
-    target.cpu !== undefined ? `≤ ${target.cpu}×` : 'reported', target.cpu !== undefined ? cpu.median <= target.cpu : null, `${fmtSpread(cpu)}; process.threadCpuUsage() of the server's main thread`);
+    target.cpu !== undefined ? `≤ ${target.cpu}×` : 'reported', target.cpu !== undefined ? cpu.median <= target.cpu : null,
+    `${fmtSpread(cpu)}; process.threadCpuUsage() of the server's main thread; RSS under load up to ${rss(ours)} MiB (base ${rss(base)} MiB)`);
+  // measured alternatives, side by side (full run only): same service, one setting changed
+  for (const [variant, what] of [['inthread', 'export on the request thread (DOMAIN_OTEL_EXPORT_THREAD=off)'], ['sdkrecords', 'domain records through the SDK LoggerProvider (DOMAIN_OTEL_RECORD_PATH=sdk)']]) {
+    const alt = r.results[variant];
+    if (!alt) continue;
+    const altCpu = ratioSpread(base, alt, (x) => x.threadUsPerReq);
+    const altRps = ratioSpread(base, alt, (x) => x.rps);
+    row(`alternative: ${label}, ${what}`, 'only upstream HTTP instrumentation', `${cpuAbs(alt)}; ${medianOf(alt, (x) => x.rps).toFixed(0)} req/s`, cpuAbs(base), altCpu.median,
+      `compare with the default (${cpu.median.toFixed(2)}× CPU, ${rps.median.toFixed(2)}× req/s)`, null,
+      `CPU ${fmtSpread(altCpu)}; req/s ${fmtSpread(altRps)}; RSS under load up to ${rss(alt)} MiB`);
+  }
   return { base, rps, cpu };
 };
 if (want('http')) {
 {
   progress('HTTP, minimal service (alternating rounds)');
   const rounds = quick ? 3 : 8;
-  const out = spawnSync(process.execPath, ['bench/http-minimal.mjs', '--rounds', String(rounds), '--round-ms', quick ? '1000' : '2000'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
+  const alternatives = quick ? [] : ['--variant', 'inthread=DOMAIN_OTEL_EXPORT_THREAD=off', '--variant', 'sdkrecords=DOMAIN_OTEL_RECORD_PATH=sdk'];
+  const out = spawnSync(process.execPath, ['bench/http-minimal.mjs', '--rounds', String(rounds), '--round-ms', quick ? '1000' : '2000', ...alternatives], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 900_000 });
   const line = out.stdout?.split('\n').find((l) => l.startsWith('{"bench":"http-minimal"'));
   if (line) httpRows('minimal service (no work per request)', JSON.parse(line), { rps: 0.6, cpu: 2 });
   else console.warn('bench: the minimal HTTP bench did not report (see its output above)');
@@ -265,7 +290,8 @@ if (want('http')) {
 {
   progress('HTTP, demo orders-service (alternating rounds)');
   const rounds = quick ? 2 : 6;
-  const out = spawnSync(process.execPath, ['--import', 'tsx', 'bench/http-orders.ts', '--rounds', String(rounds), '--round-ms', quick ? '1500' : '3000'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 900_000 });
+  const alternatives = quick ? [] : ['--variant', 'inthread=DOMAIN_OTEL_EXPORT_THREAD=off'];
+  const out = spawnSync(process.execPath, ['--import', 'tsx', 'bench/http-orders.ts', '--rounds', String(rounds), '--round-ms', quick ? '1500' : '3000', ...alternatives], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 1_200_000 });
   const line = out.stdout?.split('\n').find((l) => l.startsWith('{"bench":"http-orders"'));
   if (line) {
     const r = JSON.parse(line);
