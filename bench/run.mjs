@@ -363,6 +363,20 @@ progress('checkpoint and inclusion proofs');
 }
 }
 
+// 11. The sink tier scaled out (bench/scale-out.ts): three sinks behind HAProxy against one, same Postgres, same run.
+{
+  const out = spawnSync(process.execPath, ['--import', 'tsx', 'bench/scale-out.ts', ...(quick ? ['--records', '20000', '--rounds', '1'] : [])], { cwd: root, encoding: 'utf8', timeout: 900_000 });
+  const line = out.stdout.split('\n').find((l) => l.startsWith('{"bench":"scale-out"'));
+  if (line) {
+    const r = JSON.parse(line);
+    const cpu = (p) => `sinks ${p.cpuUsPerRecord.sinks} µs + postgres ${p.cpuUsPerRecord.postgres} µs + haproxy ${p.cpuUsPerRecord.haproxy} µs, ${p.coresBusy} cores busy`;
+    row('audit rows/s, 3 sinks behind HAProxy (sustained)', '1 sink behind the same HAProxy', `${r.three.rowsPerS} rows/s`, `${r.one.rowsPerS} rows/s`, r.ratio, '≥ 0.9×, 0 lost', r.ratio >= 0.9 && r.lost === 0 && r.duplicated === 0,
+      `CPU per record: 1 sink: ${cpu(r.one)}; 3 sinks: ${cpu(r.three)}; ${r.cores} cores shared by all; ${r.lost} lost, ${r.duplicated} duplicated`);
+  } else {
+    console.warn(`bench: the scale-out bench did not report (needs Postgres server binaries and HAProxy): ${out.stderr.slice(-500)}`);
+  }
+}
+
 console.log(`\ndomain-otel benchmarks (Node ${process.version}, ${quick ? 'quick' : 'full'} run)\n`);
 console.table(rows.map((r) => ({ measure: r.measure, ours: r.ours, baseline: `${r.baseline}: ${r.baselineValue}`, ratio: `${r.ratio}×`, target: r.target, result: r.pass === null ? '—' : r.pass ? 'PASS' : 'MISS', note: r.note })));
 if (only === undefined) {

@@ -212,8 +212,9 @@ async function main(): Promise<void> {
     console.log(`\none request's trace (${JAEGER}/trace/${approve.traceID}):`);
     console.log(waterfall(trace).join('\n'));
   }
-  const queryArgs = ['query', '--user', BOB, '--service', SERVICE];
-  console.log(`\n$ domain-otel-audit ${queryArgs.join(' ')}   (what did Bob, user 7, do?)`);
+  // The newest few: the whole list is in the viewer (below), and the output stays on two screens.
+  const queryArgs = ['query', '--user', BOB, '--service', SERVICE, '--desc', '--limit', '8'];
+  console.log(`\n$ domain-otel-audit ${queryArgs.join(' ')}   (what did Bob, user 7, do last?)`);
   console.log(execFileSync(process.execPath, [path.join(ROOT, 'packages/audit-sink/dist/cli.js'), ...queryArgs], {
     env: { ...process.env, DOMAIN_OTEL_AUDIT_DATABASE_URL: `postgres://audit_reader@127.0.0.1:${state.pgPort}/audit` }, encoding: 'utf8',
   }).trim());

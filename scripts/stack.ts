@@ -4,12 +4,19 @@
 // and a Prometheus server scraping the collector (when the `prometheus` binary is installed,
 // as scripts/setup/prometheus.sh does).
 // Each process logs to .data/stack/logs/<name>.log; `down` stops exactly what `up` started.
+//
+// `npm run stack -- up --topology scaled [--network auto|netns|loopback]`: instead, the scaled-out
+// topology of docs/scaling.md (test/faults/topology/): two agents, two gateways, HAProxy, three
+// sinks, a Postgres primary and a streaming replica, Jaeger, each on a host of its own (network
+// namespaces where we may), under .data/stack-scaled. `down` and `status` cover it too.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Network } from '../test/faults/topology/network';
+import { ScaledTopology } from '../test/faults/topology/topology';
 
 const ROOT = path.resolve(__dirname, '..');
 const DATA = path.resolve(process.env.DOMAIN_OTEL_STACK_DIR ?? path.join(ROOT, '.data', 'stack'));
@@ -224,18 +231,20 @@ export async function up(): Promise<void> {
 export async function down(): Promise<void> {
   const state = readState();
   if (!state) { console.log('nothing to stop (no stack state)'); return; }
+  const stopped: string[] = [];
   for (const s of [...state.services].reverse()) {
     if (s.name === 'postgres') {
       try { pg(state.pgBin, 'pg_ctl', ['-D', path.join(DATA, 'postgres'), '-m', 'fast', '-w', 'stop']); } catch { /* already stopped */ }
-      console.log(`stopped postgres (pid ${s.pid})`);
+      stopped.push(`postgres (pid ${s.pid})`);
       continue;
     }
     if (!alive(s.pid)) continue;
     process.kill(s.pid, 'SIGTERM');
     for (let i = 0; i < 60 && alive(s.pid); i++) await sleep(250);
     if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
-    console.log(`stopped ${s.name} (pid ${s.pid})`);
+    stopped.push(`${s.name} (pid ${s.pid})`);
   }
+  if (stopped.length) console.log(`stopped ${stopped.join(', ')}`);
   writeState({ ...state, services: [] });
 }
 
@@ -264,12 +273,104 @@ function chownRecursive(dir: string, user: string): void {
   void chownSync;
 }
 
+// --- the scaled-out topology (--topology scaled) ------------------------------------------------
+
+const SCALED_DIR = path.resolve(process.env.DOMAIN_OTEL_STACK_SCALED_DIR ?? path.join(ROOT, '.data', 'stack-scaled'));
+const SCALED_STATE = path.join(SCALED_DIR, 'state.json');
+const SCALED_ID = 'stack';
+
+interface ScaledState {
+  token: string;
+  mode: string;
+  services: { name: string; host: string; pid: number; url: string }[];
+  postgres: { name: string; dataDir: string; url: string }[];
+}
+
+function readScaledState(): ScaledState | undefined {
+  try { return JSON.parse(readFileSync(SCALED_STATE, 'utf8')) as ScaledState; } catch { return undefined; }
+}
+
+function scaledRunning(state: ScaledState | undefined): boolean {
+  return !!state && state.services.some((s) => alive(s.pid));
+}
+
+async function upScaled(network: string): Promise<void> {
+  if (!['auto', 'netns', 'loopback'].includes(network)) throw new Error(`--network ${JSON.stringify(network)}: expected auto, netns or loopback`);
+  if (scaledRunning(readScaledState())) {
+    console.log('the scaled topology is already running:');
+    statusScaled();
+    return;
+  }
+  rmSync(SCALED_DIR, { recursive: true, force: true });
+  mkdirSync(SCALED_DIR, { recursive: true });
+  console.log('building the collector and Jaeger, installing HAProxy if missing (cached after the first time)…');
+  const topo = new ScaledTopology({ dir: SCALED_DIR, id: SCALED_ID, network: network as 'auto', detached: true, jaeger: true, log: (l) => console.log(l) });
+  try {
+    await topo.start();
+  } catch (err) {
+    await topo.stop({ keepDir: true });
+    throw err;
+  }
+  await topo.admin.end();
+  const d = topo.describe();
+  writeFileSync(SCALED_STATE, `${JSON.stringify({ token: topo.token, mode: d.mode, services: d.services, postgres: d.postgres }, null, 2)}\n`);
+  statusScaled();
+  const agent = topo.agentHost(0);
+  const run = agent.ns ? `ip netns exec ${agent.ns} ` : '';
+  console.log(`\nrun an app on the first agent's host:\n  ${run}env OTEL_EXPORTER_OTLP_ENDPOINT=${await topo.agentOtlpUrl(0)} node --require @domain-otel/node/register app.js`);
+  console.log(`read the audit record on the replica (unix socket):\n  DOMAIN_OTEL_AUDIT_DATABASE_URL='${d.postgres[1]!.url}' npx domain-otel-audit query --since 1h`);
+  console.log('  (the CLI then exits 3: a hot standby cannot take its access record; see docs/scaling.md)');
+  console.log(`logs: ${path.join(SCALED_DIR, 'logs')}`);
+}
+
+function statusScaled(): void {
+  const state = readScaledState();
+  if (!state || state.services.length === 0) { console.log('the scaled topology is not running'); return; }
+  console.log(`scaled topology (${state.mode === 'netns' ? 'a network namespace per host' : 'a loopback address per host'}):`);
+  console.table([
+    ...state.services.map((s) => ({ service: s.name, host: s.host, pid: s.pid, state: alive(s.pid) ? 'running' : 'stopped', where: s.url })),
+    ...state.postgres.map((p) => {
+      const pid = Number((() => { try { return readFileSync(path.join(p.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]; } catch { return '0'; } })());
+      return { service: p.name, host: p.name, pid, state: pid && alive(pid) ? 'running' : 'stopped', where: p.url };
+    }),
+  ]);
+}
+
+async function downScaled(): Promise<void> {
+  const state = readScaledState();
+  if (!state) return;
+  for (const s of [...state.services].reverse()) {
+    if (!alive(s.pid)) continue;
+    process.kill(s.pid, 'SIGTERM');
+    for (let i = 0; i < 60 && alive(s.pid); i++) await sleep(250);
+    if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
+    console.log(`stopped ${s.name} on ${s.host} (pid ${s.pid})`);
+  }
+  for (const p of [...state.postgres].reverse()) {
+    try { pg(pgBinDir(), 'pg_ctl', ['-D', p.dataDir, '-m', 'fast', '-w', 'stop']); console.log(`stopped ${p.name}`); } catch { /* not running */ }
+  }
+  const removed = Network.removeAll(SCALED_ID);
+  if (removed.length) console.log(`removed network namespaces ${removed.join(', ')}`);
+  writeFileSync(SCALED_STATE, `${JSON.stringify({ ...state, services: [] }, null, 2)}\n`);
+}
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = process.argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value`);
+  return v;
+}
+
 async function main(): Promise<void> {
   const cmd = process.argv[2];
-  if (cmd === 'up') await up();
-  else if (cmd === 'down') await down();
-  else if (cmd === 'status') await status();
-  else if (cmd === 'reset') { await down(); rmSync(DATA, { recursive: true, force: true }); console.log(`removed ${DATA}`); }
+  const topology = option('topology', 'single');
+  if (!['single', 'scaled'].includes(topology)) throw new Error(`--topology ${JSON.stringify(topology)}: expected single (the default) or scaled`);
+  if (cmd === 'up' && topology === 'scaled') await upScaled(option('network', 'auto'));
+  else if (cmd === 'up') await up();
+  else if (cmd === 'down') { await down(); await downScaled(); }
+  else if (cmd === 'status') { await status(); if (readScaledState()) statusScaled(); }
+  else if (cmd === 'reset') { await down(); await downScaled(); rmSync(DATA, { recursive: true, force: true }); rmSync(SCALED_DIR, { recursive: true, force: true }); console.log(`removed ${DATA} and ${SCALED_DIR}`); }
   else throw new Error(`unknown command ${JSON.stringify(cmd ?? '')}: expected up, down, status or reset`);
 }
 

@@ -20,8 +20,12 @@ BUILDER_VERSION=v0.159.0
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 manifest="$repo/collector-config/builder.yaml"
-go_bin=${GO:-go}
 cache=${DOMAIN_OTEL_CACHE:-$HOME/.cache/domain-otel}
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+go_bin=$(find_go "$cache" || echo go)
+# The collector builder runs `go` from PATH: the same one.
+case "$go_bin" in */*) export PATH="$(dirname "$go_bin"):$PATH" ;; esac
 
 force=0
 for arg in "$@"; do
@@ -68,18 +72,17 @@ export CGO_ENABLED=0
 builder_dir="$cache/tools/builder-$BUILDER_VERSION"
 builder="$builder_dir/builder"
 if [ ! -x "$builder" ]; then
-  log "installing go.opentelemetry.io/collector/cmd/builder@$BUILDER_VERSION"
-  GOBIN="$builder_dir" "$go_bin" install "go.opentelemetry.io/collector/cmd/builder@$BUILDER_VERSION" >&2
+  GOBIN="$builder_dir" run_logged build-collector-builder "installing the collector builder $BUILDER_VERSION" \
+    "$go_bin" install "go.opentelemetry.io/collector/cmd/builder@$BUILDER_VERSION"
 fi
 
 work=$(mktemp -d "$cache/otelcol-$hash.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-log "building otelcol-domain (manifest $hash, -p=$jobs); a cold build takes several minutes"
-start=$(date +%s)
 # output_path in the manifest is relative (./src): run the builder inside the scratch folder.
-(cd "$work" && "$builder" --config "$manifest" >&2)
-log "built in $(( $(date +%s) - start ))s"
+# One progress line on the terminal; `go: downloading …` and compiler output go to the log.
+(cd "$work" && run_logged build-collector "building otelcol-domain (manifest $hash, -p=$jobs, a cold build takes several minutes)" \
+  "$builder" --config "$manifest")
 
 mkdir -p "$out_dir"
 cp "$manifest" "$out_dir/builder.yaml"

@@ -21,8 +21,12 @@ JAEGER_PKG=github.com/jaegertracing/jaeger/cmd/jaeger
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tools="$here/jaeger"
-go_bin=${GO:-go}
 cache=${DOMAIN_OTEL_CACHE:-$HOME/.cache/domain-otel}
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+go_bin=$(find_go "$cache" || echo go)
+# The collector builder runs `go` from PATH: the same one.
+case "$go_bin" in */*) export PATH="$(dirname "$go_bin"):$PATH" ;; esac
 
 force=0
 for arg in "$@"; do
@@ -62,12 +66,10 @@ mkdir -p "$out_dir"
 tmp="$out_dir/jaeger.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
 
-log "building Jaeger $JAEGER_VERSION (-p=$jobs); a cold build takes several minutes"
-start=$(date +%s)
-(cd "$tools" && "$go_bin" build -trimpath \
+# One progress line on the terminal; `go: downloading …` and compiler output go to the log.
+(cd "$tools" && run_logged build-jaeger "building Jaeger $JAEGER_VERSION (-p=$jobs, a cold build takes several minutes)" "$go_bin" build -trimpath \
   -ldflags "-s -w -X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION" \
-  -o "$tmp" "$JAEGER_PKG") >&2
-log "built in $(( $(date +%s) - start ))s"
+  -o "$tmp" "$JAEGER_PKG")
 mv -f "$tmp" "$binary"
 
 echo "$binary"

@@ -22,8 +22,12 @@ LOKI_PKG=github.com/grafana/loki/v3/cmd/loki
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tools="$here/loki"
-go_bin=${GO:-go}
 cache=${DOMAIN_OTEL_CACHE:-$HOME/.cache/domain-otel}
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+go_bin=$(find_go "$cache" || echo go)
+# The collector builder runs `go` from PATH: the same one.
+case "$go_bin" in */*) export PATH="$(dirname "$go_bin"):$PATH" ;; esac
 
 force=0
 for arg in "$@"; do
@@ -61,12 +65,10 @@ mkdir -p "$out_dir"
 tmp="$out_dir/loki.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
 
-log "building Loki $LOKI_VERSION (-p=$jobs); a cold build takes several minutes"
-start=$(date +%s)
-(cd "$tools" && "$go_bin" build -trimpath \
+# One progress line on the terminal; `go: downloading …` and compiler output go to the log.
+(cd "$tools" && run_logged build-loki "building Loki $LOKI_VERSION (-p=$jobs, a cold build takes several minutes)" "$go_bin" build -trimpath \
   -ldflags "-s -w -X github.com/grafana/loki/v3/pkg/util/build.Version=$LOKI_VERSION" \
-  -o "$tmp" "$LOKI_PKG") >&2
-log "built in $(( $(date +%s) - start ))s"
+  -o "$tmp" "$LOKI_PKG")
 mv -f "$tmp" "$binary"
 
 echo "$binary"

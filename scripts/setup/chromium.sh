@@ -28,8 +28,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "chromium: installing the chromium package (for the audit viewer's browser test)"
-$sudo apt-get update
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends chromium fonts-dejavu-core
+# apt prints pages; it goes to a log file and the terminal gets one progress line.
+cache=${DOMAIN_OTEL_CACHE:-$HOME/.cache/domain-otel}
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../go" && pwd)/lib.sh"
+run_logged setup-chromium "installing Debian's chromium fonts-dejavu-core" \
+  sh -c "$sudo apt-get update && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends chromium fonts-dejavu-core"
 
 if [ ! -x "$bin" ]; then
   echo "chromium.sh: the chromium package is installed but $bin is still missing" >&2

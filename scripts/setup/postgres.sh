@@ -35,8 +35,11 @@ else
     fi
   fi
   echo "postgres: installing the postgresql package"
-  $sudo apt-get update
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends postgresql
+  # apt prints pages; it goes to a log file and the terminal gets one progress line.
+  cache=${DOMAIN_OTEL_CACHE:-$HOME/.cache/domain-otel}
+  . "$(cd "$(dirname "${BASH_SOURCE[0]}")/../go" && pwd)/lib.sh"
+  run_logged setup-postgres "installing Debian's postgresql" \
+    sh -c "$sudo apt-get update && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends postgresql"
   if ! bindir=$(find_bindir); then
     echo "postgres.sh: postgresql installed but initdb/pg_ctl still not found" >&2
     exit 1

@@ -63,8 +63,11 @@ if [ ! -e "$policy" ]; then
 fi
 
 echo "prometheus: installing the prometheus package (for promtool)"
-$sudo apt-get update
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends prometheus
+# apt prints pages; it goes to a log file and the terminal gets one progress line.
+cache=${DOMAIN_OTEL_CACHE:-$HOME/.cache/domain-otel}
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../go" && pwd)/lib.sh"
+run_logged setup-prometheus "installing Debian's prometheus" \
+  sh -c "$sudo apt-get update && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends prometheus"
 
 if ! promtool=$(find_promtool); then
   echo "prometheus.sh: the prometheus package is installed but promtool is still not found" >&2

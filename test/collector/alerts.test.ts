@@ -16,6 +16,9 @@ import {
   METRIC_DOMAIN_TELEMETRY_DROPPED,
   TELEMETRY_SIGNAL_VALUES,
 } from '../../packages/semantic-conventions/src/index';
+import {
+  METRIC_SINK_CHECKPOINT_AGE, METRIC_SINK_RECORDS, METRIC_SINK_REQUEST_DURATION, METRIC_SINK_WORKER_RESTARTS,
+} from '../../packages/audit-sink/src/telemetry/names';
 import { CONFIG_DIR, ROOT, run, tempDir } from './helpers';
 
 const yaml = createRequire(__filename)('js-yaml') as { load(text: string): unknown };
@@ -72,7 +75,8 @@ describe('collector-config/alerts.yaml (promtool)', function () {
 
   it('has the domain alerts and the records-lost alerts, each labelled and annotated', function () {
     const names = alerts.map((a) => a.alert);
-    for (const wanted of ['DomainAuditDeniedSpike', 'DomainCacheInvalidationStorm', 'DomainCacheKeyInvalidationStorm', 'DomainAuditRecordsDropped', 'DomainTelemetryDropped']) {
+    for (const wanted of ['DomainAuditDeniedSpike', 'DomainCacheInvalidationStorm', 'DomainCacheKeyInvalidationStorm', 'DomainAuditRecordsDropped', 'DomainTelemetryDropped',
+      'AuditSinkRecordsRefused', 'AuditSinkUidConflicts', 'AuditSinkUnavailable', 'AuditSinkCheckpointStale', 'AuditSinkWorkerRestarts']) {
       assert.ok(names.includes(wanted), `alert ${wanted} is defined`);
     }
     assert.equal(new Set(names).size, names.length, 'alert names are unique');
@@ -100,14 +104,20 @@ describe('collector-config/alerts.yaml (promtool)', function () {
   it('uses the metric names and values our packages emit', function () {
     const exprs = allRules.map((r) => r.expr).join('\n');
     const known = [METRIC_DOMAIN_AUDIT_DECISIONS, METRIC_DOMAIN_CACHE_INVALIDATIONS, METRIC_DOMAIN_CACHE_INVALIDATED_KEYS, METRIC_DOMAIN_TELEMETRY_DROPPED].map(promCounter);
-    const used = new Set(exprs.match(/\bdomain_[a-z_]+_total\b/g) ?? []);
+    const used = new Set((exprs.match(/\bdomain_[a-z_]+_total\b/g) ?? []).filter((m) => !m.startsWith('domain_otel_audit_sink_')));
     assert.deepEqual([...used].filter((m) => !known.includes(m)), [], 'every domain_* metric in the rules is one of ours');
     for (const m of known) assert.ok(used.has(m), `${m} is used`);
     assert.ok(exprs.includes(`domain_audit_outcome="${AUDIT_OUTCOME_VALUES.DENIED}"`), 'denials are selected by the real outcome value');
     assert.ok(exprs.includes(`domain_telemetry_signal="${TELEMETRY_SIGNAL_VALUES.AUDIT}"`), 'audit drops are selected by the real signal value');
+    // The audit sink's own metrics, as its Prometheus endpoint names them (its test scrapes them).
+    const sinkNames = [promCounter(METRIC_SINK_RECORDS), promCounter(METRIC_SINK_WORKER_RESTARTS), METRIC_SINK_CHECKPOINT_AGE.replace(/\./g, '_'), `${METRIC_SINK_REQUEST_DURATION.replace(/\./g, '_')}_count`];
+    for (const m of sinkNames) assert.ok(exprs.includes(m), `${m} is used`);
+    const sinkUsed = new Set(exprs.match(/\bdomain_otel_audit_sink_[a-z_]+\b/g) ?? []);
+    assert.deepEqual([...sinkUsed].filter((m) => !sinkNames.includes(m)), [], 'every sink metric in the rules is one the sink exposes');
     // The names of the collector's own metrics were read from a v0.159.0 collector's :8888 endpoint.
-    assert.match(exprs, /otelcol_exporter_send_failed_log_records\{exporter="otlp_http\/audit"\}/);
+    assert.match(exprs, /otelcol_exporter_send_failed_log_records\{exporter=~"otlp_http\/audit\|load_balancing\/audit"\}/);
     assert.ok(readFileSync(path.join(CONFIG_DIR, 'otelcol.yaml'), 'utf8').includes('otlp_http/audit:'), 'the audit exporter is named otlp_http/audit');
+    assert.ok(readFileSync(path.join(CONFIG_DIR, 'agent.yaml'), 'utf8').includes('load_balancing/audit:'), "an agent's audit exporter is named load_balancing/audit");
   });
 
   describe('the tests can fail', function () {

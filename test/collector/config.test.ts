@@ -9,11 +9,11 @@ const yaml = createRequire(__filename)('js-yaml') as { load(text: string): unkno
 
 const DOC = path.join(ROOT, 'docs', 'collector.md');
 
-/** DESIGN §6: exactly these components, nothing else. */
-const DESIGN_COMPONENTS: Record<string, string[]> = {
+/** The bundled build: exactly these components, nothing else (load_balancing: the agent overlay, docs/scaling.md). */
+const BUNDLED_COMPONENTS: Record<string, string[]> = {
   receivers: ['otlp'],
   processors: ['filter', 'memory_limiter', 'transform'],
-  exporters: ['debug', 'file', 'otlp_grpc', 'otlp_http', 'prometheus'],
+  exporters: ['debug', 'file', 'load_balancing', 'otlp_grpc', 'otlp_http', 'prometheus'],
   extensions: ['file_storage', 'health_check'],
   connectors: [],
 };
@@ -70,24 +70,27 @@ describe('bundled collector: manifest and configuration', function () {
     assert.match(path.basename(path.dirname(otelcol)), /^otelcol-[0-9a-f]{16}$/);
   });
 
-  it('`components` lists every component otelcol.yaml uses', async function () {
+  it('`components` lists every component otelcol.yaml and its agent/gateway overlays use', async function () {
     const res = await run(otelcol, ['components']);
     assert.equal(res.code, 0, res.stderr);
     const available = parseComponents(res.stdout);
-    const used = configuredTypes(readFileSync(OTELCOL_CONFIG, 'utf8'));
-    for (const [kind, types] of Object.entries(used)) {
-      for (const type of types) assert.ok(available[kind]?.has(type), `${kind.slice(0, -1)} "${type}" is used by otelcol.yaml but not built in`);
+    const used: Record<string, Set<string>> = {};
+    for (const file of ['otelcol.yaml', 'agent.yaml', 'gateway.yaml']) {
+      for (const [kind, types] of Object.entries(configuredTypes(readFileSync(path.join(CONFIG_DIR, file), 'utf8')))) for (const t of types) (used[kind] ??= new Set()).add(t);
     }
-    // and the config uses every DESIGN component (no dead weight in the manifest)
-    for (const [kind, types] of Object.entries(DESIGN_COMPONENTS)) {
+    for (const [kind, types] of Object.entries(used)) {
+      for (const type of types) assert.ok(available[kind]?.has(type), `${kind.slice(0, -1)} "${type}" is used by otelcol.yaml or an overlay but not built in`);
+    }
+    // and the config uses every bundled component (no dead weight in the manifest)
+    for (const [kind, types] of Object.entries(BUNDLED_COMPONENTS)) {
       for (const type of types) assert.ok(used[kind]?.has(type), `${kind.slice(0, -1)} "${type}" is built but unused`);
     }
   });
 
-  it('the binary holds exactly the DESIGN §6 components, all from release v0.159.0', async function () {
+  it('the binary holds exactly the bundled components, all from release v0.159.0', async function () {
     const res = await run(otelcol, ['components']);
     const available = parseComponents(res.stdout);
-    for (const [kind, types] of Object.entries(DESIGN_COMPONENTS)) {
+    for (const [kind, types] of Object.entries(BUNDLED_COMPONENTS)) {
       assert.deepEqual([...(available[kind] ?? [])].sort(), types, kind);
     }
     const versions = [...res.stdout.matchAll(/module: (\S+) (v\S+)/g)].map((m) => `${m[1]} ${m[2]}`);
@@ -123,7 +126,7 @@ describe('bundled collector: manifest and configuration', function () {
     assert.notEqual(res.code, 0);
   });
 
-  it('resolves to the DESIGN §6 routes: memory_limiter first, audit queue on disk with fsync and endless retry', async function () {
+  it('resolves to the documented routes: memory_limiter first, audit queue on disk with fsync and endless retry', async function () {
     const res = await run(otelcol, ['print-config', '--format', 'json', '--mode', 'unredacted', '--config', OTELCOL_CONFIG], {
       env: cleanEnv({ DOMAIN_OTEL_AUDIT_SINK_TOKEN: 'tok' }),
     });

@@ -8,7 +8,10 @@ export interface Actor {
   name?: string;
   /** Tenant / organization → `domain.tenant.id`. */
   tenant?: string;
-  /** Request id → `domain.correlation.id` (the mapping layer defaults it to the trace id). */
+  /**
+   * Request id → `domain.correlation.id`. The distribution's HTTP hook sets it for incoming
+   * requests (a correlation header, else the request's trace id); elsewhere it is what you set.
+   */
   correlationId?: string;
   /** → `client.address`. */
   clientAddress?: string;

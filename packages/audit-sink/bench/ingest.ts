@@ -6,6 +6,8 @@
  * Starts a throwaway Postgres (needs the server binaries, see scripts/setup/postgres.sh), then:
  *   sink-http   OTLP/protobuf requests (gzip) through the receiver: decode, dedupe, chain, COPY, COMMIT
  *               (decoding and hashing on --workers threads, or on the request thread with 0)
+ *   sink-http-observed  the same with the sink's own telemetry on (metrics for a Prometheus endpoint,
+ *               as `serve --metrics-port`; no OTLP): its cost is the ratio to sink-http
  *   sink-store  the same batches through AuditStore.insert directly (no HTTP, no decode)
  *   raw-copy    COPY of the same column values into an unindexed, unpartitioned table: the floor
  * and prints one JSON line with records/s for each and the ratios to raw-copy.
@@ -20,6 +22,7 @@ import { Readable } from 'node:stream';
 import { AuditReceiver, AuditStore, createPool, decodeExportLogsRequest, migrate, type AuditRecord } from '../src';
 import { defaultWorkers } from '../src/cli';
 import { startThrowawayPostgres } from '../test/helpers/throwaway-postgres';
+import { startSinkTelemetry } from '../src/telemetry/sink-telemetry';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const root = require('otlp-proto-root/build/src/generated/root');
@@ -129,20 +132,41 @@ async function main() {
       cpu[name] = { node: +m.nodeUs.toFixed(1), postgres: +m.pgUs.toFixed(1) };
     };
 
-    // sink-http
-    const receiver = new AuditReceiver({ pool, token: 't', port: 0, log: () => {}, prepareWorkers: W });
-    await receiver.listen();
-    const httpBatches = Array.from({ length: Math.ceil(N / B) }, (_, i) => gzipSync(batchBytes('http', B, i * B)));
-    record('sink-http', await measured(N, () => parallel(httpBatches, C, async (body) => {
-      const r = await fetch(receiver.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', authorization: 'Bearer t' },
-        body,
-      });
-      if (r.status !== 200) throw new Error(`status ${r.status}`);
-      await r.arrayBuffer();
-    })));
-    await receiver.close();
+    // sink-http and sink-http-observed (the sink's own metrics on), in alternating rounds so that
+    // neither gets the emptier tables or the quieter minutes of the machine.
+    const telemetry = await startSinkTelemetry({ prometheus: { host: '127.0.0.1', port: 0 }, env: {}, pool, version: 'bench', log: () => {} });
+    const variants = await Promise.all(([['sink-http', undefined], ['sink-http-observed', telemetry.observer]] as const).map(async ([name, observer]) => {
+      const receiver = new AuditReceiver({ pool, token: 't', port: 0, log: () => {}, prepareWorkers: W, ...(observer ? { observer } : {}) });
+      await receiver.listen();
+      const batches = Array.from({ length: Math.ceil(N / B) }, (_, i) => gzipSync(batchBytes(name, B, i * B)));
+      return { name, receiver, batches, wall: 0, nodeUs: 0, pgUs: 0 };
+    }));
+    const ROUNDS = 6;
+    const perRound = Math.ceil(variants[0]!.batches.length / ROUNDS);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const v of round % 2 === 0 ? variants : [...variants].reverse()) {
+        const chunk = v.batches.slice(round * perRound, (round + 1) * perRound);
+        const n = chunk.length * B;
+        if (n === 0) continue;
+        const m = await measured(n, () => parallel(chunk, C, async (body) => {
+          const r = await fetch(v.receiver.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', authorization: 'Bearer t' },
+            body,
+          });
+          if (r.status !== 200) throw new Error(`status ${r.status}`);
+          await r.arrayBuffer();
+        }));
+        v.wall += n / m.perS;
+        v.nodeUs += m.nodeUs * n;
+        v.pgUs += m.pgUs * n;
+      }
+    }
+    for (const v of variants) {
+      record(v.name, { perS: N / v.wall, nodeUs: v.nodeUs / N, pgUs: v.pgUs / N });
+      await v.receiver.close();
+    }
+    await telemetry.shutdown();
 
     // sink-store
     const decoded: AuditRecord[][] = Array.from({ length: Math.ceil(N / B) }, (_, i) =>
@@ -170,7 +194,12 @@ async function main() {
     client.release();
 
     const verify = await admin.query(`SELECT count(*)::int AS n FROM domain_otel_audit.records`);
-    if (verify.rows[0].n !== 2 * N) throw new Error(`expected ${2 * N} rows, found ${verify.rows[0].n}`);
+    // Disk per stored row (tables, indexes, TOAST of the audit schema), for capacity planning.
+    await admin.query('VACUUM ANALYZE');
+    const size = await admin.query<{ bytes: string }>(
+      `SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'domain_otel_audit' AND c.relkind IN ('r', 'm')`);
+    if (verify.rows[0].n !== 3 * N) throw new Error(`expected ${3 * N} rows, found ${verify.rows[0].n}`);
     await pool.end();
     await admin.end();
     const round = (x: number) => Math.round(x);
@@ -185,6 +214,11 @@ async function main() {
       ratio_to_raw_copy: {
         'sink-http': +(results['sink-http']! / results['raw-copy']!).toFixed(3),
         'sink-store': +(results['sink-store']! / results['raw-copy']!).toFixed(3),
+      },
+      disk_bytes_per_row: Math.round(Number(size.rows[0]!.bytes) / verify.rows[0].n),
+      observed_to_plain: {
+        records_per_s: +(results['sink-http-observed']! / results['sink-http']!).toFixed(3),
+        node_cpu_per_record: +(cpu['sink-http-observed']!.node / cpu['sink-http']!.node).toFixed(3),
       },
     }));
   } finally {

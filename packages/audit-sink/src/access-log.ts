@@ -28,7 +28,7 @@ export interface AccessEntry {
 export type AccessRecordResult = { uid: string } | { skipped: string };
 
 /** Options whose value is a secret or a connection string. */
-const SECRET_OPTIONS = new Set(['--database-url', '--token']);
+const SECRET_OPTIONS = new Set(['--database-url', '--access-database-url', '--token']);
 
 export function redactArguments(argv: readonly string[]): string[] {
   const out: string[] = [];

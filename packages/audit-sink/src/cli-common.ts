@@ -37,11 +37,32 @@ export function parse(command: string, argv: string[], options: Opts): Record<st
 export const DB_OPTION: Opts = { 'database-url': { type: 'string' } };
 
 export function databaseUrl(v: Record<string, unknown>, env: NodeJS.ProcessEnv): string | undefined {
-  const url = (v['database-url'] as string | undefined) ?? env['DOMAIN_OTEL_AUDIT_DATABASE_URL'];
+  return checkedUrl('--database-url', (v['database-url'] as string | undefined) ?? env['DOMAIN_OTEL_AUDIT_DATABASE_URL']);
+}
+
+/** Read commands may read on a hot standby and append their access record on the primary. */
+export const ACCESS_DB_OPTION: Opts = { 'access-database-url': { type: 'string' } };
+
+export const ACCESS_DB_HELP = `  --access-database-url URL  append this run's access record there (the primary) when --database-url is
+                         a read-only hot standby (env DOMAIN_OTEL_AUDIT_ACCESS_DATABASE_URL; default: --database-url)`;
+
+function checkedUrl(flag: string, url: string | undefined): string | undefined {
   if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
-    throw new UsageError(`--database-url ${JSON.stringify(redactUrl(url))}: expected a postgres:// or postgresql:// connection string`);
+    throw new UsageError(`${flag} ${JSON.stringify(redactUrl(url))}: expected a postgres:// or postgresql:// connection string`);
   }
   return url;
+}
+
+/**
+ * A pool to read from and a pool to append the run's access record to: the same one, or, with
+ * --access-database-url, a second connection (a standby refuses every write).
+ */
+export async function withReadPools<T>(
+  v: Record<string, unknown>, env: NodeJS.ProcessEnv, fn: (read: Pool, access: Pool) => Promise<T>,
+): Promise<T> {
+  const url = databaseUrl(v, env);
+  const accessUrl = checkedUrl('--access-database-url', (v['access-database-url'] as string | undefined) ?? env['DOMAIN_OTEL_AUDIT_ACCESS_DATABASE_URL']);
+  return withPool(url, (read) => (accessUrl === undefined ? fn(read, read) : withPool(accessUrl, (access) => fn(read, access), 1)));
 }
 
 export function redactUrl(url: string): string {

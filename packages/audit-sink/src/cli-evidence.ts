@@ -202,6 +202,8 @@ export const SERVE_CHECKPOINT_OPTIONS: Opts = {
 export interface CheckpointSchedule {
   /** Waits for a checkpoint in progress, writes a last one, stops. */
   stop(): Promise<void>;
+  /** Seconds since the last run that succeeded (wrote a checkpoint or found nothing new), or since the start. */
+  age(): number;
 }
 
 export interface CheckpointScheduleConfig {
@@ -237,9 +239,11 @@ export function startCheckpointSchedule(config: CheckpointScheduleConfig, pool: 
   const { every, intervalMs, dir, key, publishCommand } = config;
   let running: Promise<void> | undefined;
   let stopped = false;
+  let lastOk = Date.now();
   const once = () => {
     running = writeCheckpoint(pool, { dir, key, onlyIfChanged: true, ...(publishCommand ? { publishCommand } : {}) })
       .then((r) => {
+        lastOk = Date.now();
         if (r.written) log(`${PROG}: checkpoint ${r.number}: ${r.size} rows (${r.added} new) → ${r.notePath}`);
         for (const u of r.unverified) log(`${PROG}: warning: checkpoint: segment ${u.segment} is retired but NOT attested: ${u.reason}`);
       })
@@ -261,6 +265,7 @@ export function startCheckpointSchedule(config: CheckpointScheduleConfig, pool: 
       await running;
       await once();
     },
+    age: () => (Date.now() - lastOk) / 1000,
   };
 }
 

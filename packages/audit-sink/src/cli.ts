@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parseBytes, parseChain, parseTenant, parseDuration, parseIntArg, parseNonEmpty, parsePort, parseTime } from './args';
-import { DB_OPTION, PROG, databaseUrl, parse, withPool, type CliIo } from './cli-common';
+import { ACCESS_DB_HELP, ACCESS_DB_OPTION, DB_OPTION, PROG, databaseUrl, parse, withPool, withReadPools, type CliIo } from './cli-common';
 import {
   EVIDENCE_HELP, SERVE_CHECKPOINT_OPTIONS, checkpointCmd, checkpointScheduleConfig, keygenCmd, logAccess, proveCmd, startCheckpointSchedule,
   verifierKeyFrom, verifyProofCmd,
@@ -25,6 +25,7 @@ import {
 } from './server';
 import { createPool } from './store';
 import { SERVE_UI_HELP, SERVE_UI_OPTIONS, UI_HELP, serveViewerConfig, startViewer, uiCmd } from './ui/cli-ui';
+import { SERVE_TELEMETRY_HELP, SERVE_TELEMETRY_OPTIONS, serveTelemetryConfig, startServeTelemetry } from './telemetry/cli-telemetry';
 import { verify } from './verify';
 
 export type { CliIo };
@@ -88,7 +89,7 @@ exit codes: 0 ok, 1 verify found a broken chain (checkpoint refused, proof inval
   --checkpoint-dir DIR   where (env DOMAIN_OTEL_AUDIT_CHECKPOINT_DIR)
   --checkpoint-key FILE  signing key (env DOMAIN_OTEL_AUDIT_CHECKPOINT_KEY_FILE or DOMAIN_OTEL_AUDIT_CHECKPOINT_KEY)
   --checkpoint-publish-command CMD  run CMD NOTE MANIFEST after each (env DOMAIN_OTEL_AUDIT_CHECKPOINT_PUBLISH_COMMAND)
-${SERVE_UI_HELP}`,
+${SERVE_TELEMETRY_HELP}${SERVE_UI_HELP}`,
   ui: UI_HELP,
   migrate: `usage: ${PROG} migrate [options]
 
@@ -115,6 +116,7 @@ ${SERVE_UI_HELP}`,
   --desc                 newest first
   --ndjson               one JSON object per line (includes the full record)
   --csv                  RFC 4180 CSV with a header line (the full record as JSON in the last column)
+${ACCESS_DB_HELP}
   --conflicts            list replays that reused a stored log.record.uid for other content instead
                          (filters: --uid, --since/--from/--to on the receive time; --limit, --desc, --ndjson)
 `,
@@ -130,6 +132,7 @@ ${SERVE_UI_HELP}`,
   --checkpoints DIR         compare the database with every signed checkpoint in DIR (needs --pubkey)
   --pubkey KEY              the checkpoints' verifier key, or a file holding it
   --json                    print the report as JSON
+${ACCESS_DB_HELP}
 `,
   retain: `usage: ${PROG} retain --older-than DURATION --archive-dir DIR [--tenant ID]... [--dry-run]
 
@@ -214,6 +217,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     'max-json-body': { type: 'string' },
     'max-inflight': { type: 'string' },
     ...SERVE_UI_OPTIONS,
+    ...SERVE_TELEMETRY_OPTIONS,
   });
   if (helpRequested('serve', v, io)) return 0;
   const env = io.env;
@@ -261,6 +265,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   }
 
   const checkpointConfig = checkpointScheduleConfig(v, env);
+  const telemetryConfig = serveTelemetryConfig(v, env);
   const viewerConfig = serveViewerConfig(v, env, tokens, checkpointConfig && { dir: checkpointConfig.dir, key: checkpointConfig.key });
   const url = databaseUrl(v, env);
   const timeoutMs = dbTimeout ? parseDuration(dbTimeout[0], dbTimeout[1]) : 10_000;
@@ -273,6 +278,13 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     },
     log,
   );
+  let telemetry: Awaited<ReturnType<typeof startServeTelemetry>> | undefined;
+  try {
+    telemetry = telemetryConfig && (await startServeTelemetry(telemetryConfig, pool, log));
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
   const receiver = new AuditReceiver({
     pool,
     token: null,
@@ -289,6 +301,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     acceptFutureMs: acceptFuture ? parseDuration(acceptFuture[0], acceptFuture[1]) : DEFAULT_ACCEPT_FUTURE_MS,
     maxNewMonthsPerRequest: maxNewMonths ? parseIntArg(maxNewMonths[0], maxNewMonths[1], 1, 1000) : DEFAULT_MAX_NEW_MONTHS,
     ...(tlsCert && tlsKey ? { tls: { certFile: tlsCert[1], keyFile: tlsKey[1] } } : {}),
+    ...(telemetry ? { observer: telemetry.observer } : {}),
     log,
   });
   const describeTokens = (list: string[]) =>
@@ -298,6 +311,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   try {
     await receiver.listen();
   } catch (err) {
+    await telemetry?.shutdown();
     await pool.end().catch(() => {});
     throw new UsageError(`serve: cannot listen on ${host?.[1] ?? DEFAULT_HOST}:${port?.[1] ?? DEFAULT_PORT} (${errorLine(err)})`);
   }
@@ -314,12 +328,14 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
     })
     .catch((err) => log(`${PROG}: warning: postgres not reachable yet (${errorLine(err)}); requests get 503 until it is`));
   const checkpoints = checkpointConfig && startCheckpointSchedule(checkpointConfig, pool, log);
+  telemetry?.observe({ inflight: () => receiver.inflightRequests, ...(checkpoints ? { checkpointAge: checkpoints.age } : {}) });
   let viewer: Awaited<ReturnType<typeof startViewer>> | undefined;
   try {
     viewer = viewerConfig && (await startViewer(viewerConfig, log));
   } catch (err) {
     await receiver.close();
     await checkpoints?.stop();
+    await telemetry?.shutdown();
     await pool.end().catch(() => {});
     throw err;
   }
@@ -355,6 +371,7 @@ async function serve(argv: string[], io: CliIo): Promise<number> {
   await viewer?.stop();
   await receiver.close();
   await checkpoints?.stop(); // a last checkpoint covering every row acknowledged
+  await telemetry?.shutdown();
   await pool.end().catch(() => {});
   const s = receiver.stats;
   const statuses = Object.entries(s.byStatus).map(([status, n]) => `${status}: ${n}`).join(', ');
@@ -465,6 +482,7 @@ async function migrateCmd(argv: string[], io: CliIo): Promise<number> {
 async function queryCmd(argv: string[], io: CliIo): Promise<number> {
   const v = parse('query', argv, {
     ...DB_OPTION,
+    ...ACCESS_DB_OPTION,
     user: { type: 'string' },
     tenant: { type: 'string' },
     manager: { type: 'string' },
@@ -499,11 +517,10 @@ async function queryCmd(argv: string[], io: CliIo): Promise<number> {
   Object.assign(f, timeRange(v));
   f.limit = v['limit'] !== undefined ? parseIntArg('--limit', v['limit'] as string, 1, 10_000_000) : 1000;
   if (v['desc']) f.order = 'desc';
-  const url = databaseUrl(v, io.env);
-  const rows = await withPool(url, async (pool) => {
+  const rows = await withReadPools(v, io.env, async (pool, accessPool) => {
     const found = await queryAudit(pool, f);
     // Nothing is shown without a record of who asked.
-    if (!(await logAccess(pool, io, { command: 'query', argv, outcome: 'success', result: `${found.length} rows` }))) return undefined;
+    if (!(await logAccess(accessPool, io, { command: 'query', argv, outcome: 'success', result: `${found.length} rows` }))) return undefined;
     return found;
   });
   if (!rows) return 3;
@@ -518,7 +535,7 @@ async function conflictsQuery(v: Record<string, unknown>, argv: string[], io: Cl
   if (other) throw new UsageError(`query: --conflicts takes --uid, --since, --from, --to, --limit, --desc and --ndjson; --${other} does not apply`);
   const range = timeRange(v);
   const limit = v['limit'] !== undefined ? parseIntArg('--limit', v['limit'] as string, 1, 10_000_000) : 1000;
-  const rows = await withPool(databaseUrl(v, io.env), async (pool) => {
+  const rows = await withReadPools(v, io.env, async (pool, accessPool) => {
     const found = await listConflicts(pool, {
       ...(v['uid'] !== undefined ? { uid: parseNonEmpty('--uid', v['uid'] as string) } : {}),
       ...range,
@@ -526,7 +543,7 @@ async function conflictsQuery(v: Record<string, unknown>, argv: string[], io: Cl
       order: v['desc'] ? 'desc' : 'asc',
     });
     // Like every query: nothing is shown without a record of who asked.
-    if (!(await logAccess(pool, io, { command: 'query', argv, outcome: 'success', result: `${found.length} uid conflicts` }))) return undefined;
+    if (!(await logAccess(accessPool, io, { command: 'query', argv, outcome: 'success', result: `${found.length} uid conflicts` }))) return undefined;
     return found;
   });
   if (!rows) return 3;
@@ -555,6 +572,7 @@ function timeRange(v: Record<string, unknown>): { from?: Date; to?: Date } {
 async function verifyCmd(argv: string[], io: CliIo): Promise<number> {
   const v = parse('verify', argv, {
     ...DB_OPTION,
+    ...ACCESS_DB_OPTION,
     chain: { type: 'string', multiple: true },
     'expect-head': { type: 'string', multiple: true },
     archive: { type: 'string', multiple: true },
@@ -577,10 +595,9 @@ async function verifyCmd(argv: string[], io: CliIo): Promise<number> {
     parseChain('--expect-head', m[1]!);
     expectHeads.set(m[1]!, { seq: BigInt(m[2]!).toString(), hash: m[3]!.toLowerCase() }); // 0003 is seq 3
   }
-  const url = databaseUrl(v, io.env);
   let logged = true;
   let conflicts: ConflictSummary | null = null;
-  const report = await withPool(url, async (pool) => {
+  const report = await withReadPools(v, io.env, async (pool, accessPool) => {
     const r = await verify(pool, {
       ...(chains ? { chains } : {}),
       ...(expectHeads.size ? { expectHeads } : {}),
@@ -589,7 +606,7 @@ async function verifyCmd(argv: string[], io: CliIo): Promise<number> {
       progress: (line) => io.err(`${PROG} ${line}\n`),
     });
     const first = r.problems[0];
-    logged = await logAccess(pool, io, {
+    logged = await logAccess(accessPool, io, {
       command: 'verify', argv, outcome: r.ok ? 'success' : 'failure',
       result: r.ok ? `OK, ${r.rows} rows${r.checkpoints !== undefined ? `, ${r.checkpoints} checkpoints` : ''}` : `FAILED: ${first!.chain}: ${first!.message}`,
     });

@@ -1,7 +1,7 @@
 /**
  * The event names and attribute keys the audit sink reads.
  *
- * These mirror DESIGN.md §3 (the event schema) and the constants of
+ * These mirror the event schema (docs/architecture.md, docs/semantic-conventions.md) and the constants of
  * `@domain-otel/semantic-conventions`. They are repeated here on purpose so the
  * sink builds and ships without depending on the instrumentation packages: the
  * sink is a server, the wire format is the contract.

@@ -42,7 +42,18 @@ export class RequestTooLarge extends Error {
 /** One audit record the sink will not store (the others of the request are): answered through partial success. */
 export class RecordRefused extends Error {
   override name = 'RecordRefused';
+
+  constructor(
+    message: string,
+    /** For the sink's metrics: outside the accepted time window, or beyond a per-record limit. */
+    readonly reason: 'time_window' | 'record_limit' = 'record_limit',
+  ) {
+    super(message);
+  }
 }
+
+/** Why audit records were refused one by one while decoding, counted per reason. */
+export type RefusedByReason = Partial<Record<'malformed' | 'time_window' | 'record_limit', number>>;
 
 /** Counts the values of one record (or resource, or scope) against MAX_VALUES_PER_RECORD. */
 export class ValueBudget {

@@ -26,6 +26,7 @@ import {
   MAX_VALUE_DEPTH,
   PayloadError,
   RecordRefused,
+  type RefusedByReason,
   RequestTooLarge,
   ValueBudget,
   nestedTooDeep,
@@ -120,6 +121,8 @@ export interface DecodeCounts {
   refused: number;
   /** Why the first of them was refused (one line). */
   refusedReason?: string;
+  /** The refused ones per reason. */
+  refusedBy: RefusedByReason;
 }
 
 export interface DecodeResult extends DecodeCounts {
@@ -154,7 +157,7 @@ export function streamExportLogsRequest(
   opts: DecodeOptions,
   onAudit: (record: AuditRecord) => void,
 ): DecodeCounts {
-  const counts: DecodeCounts = { ignored: 0, total: 0, refused: 0 };
+  const counts: DecodeCounts = { ignored: 0, total: 0, refused: 0, refusedBy: {} };
   const window = opts.window && windowBounds(opts.window, opts.receivedUnixNano);
   let accepted = 0;
   let malformed = 0;
@@ -176,6 +179,8 @@ export function streamExportLogsRequest(
       }
       counts.refused++;
       counts.refusedReason ??= oneLine((err as Error).message);
+      const reason = err instanceof RecordRefused ? err.reason : 'malformed';
+      counts.refusedBy[reason] = (counts.refusedBy[reason] ?? 0) + 1;
     }
   };
   if (format === 'protobuf') streamProtobuf(body, opts, counts, accept);

@@ -45,6 +45,7 @@ class Slot {
   constructor(
     private readonly onFatal: (msg: string) => void,
     private readonly heapMb: number,
+    private readonly onRestart: () => void,
   ) {
     this.start();
   }
@@ -88,6 +89,7 @@ class Slot {
       // A worker that cannot even start must not be restarted in a tight loop.
       const quick = !answered && Date.now() - this.startedAt < 1000;
       this.onFatal(`audit-sink: prepare worker ${why}; starting a new one${quick ? ' in 1 s' : ''}`);
+      this.onRestart();
       if (!quick) return this.start();
       this.down = true;
       this.restartTimer = setTimeout(() => this.start(), 1000);
@@ -108,6 +110,7 @@ function toPrepared(r: Extract<PrepareReply, { ok: true }>): PreparedRequest {
     ignored: r.ignored,
     refused: r.refused,
     ...(r.refusedReason !== undefined ? { refusedReason: r.refusedReason } : {}),
+    refusedBy: r.refusedBy,
     records: r.uids.map((uid, i) => ({
       uid,
       tenantId: r.tenants[i]!,
@@ -123,8 +126,8 @@ export class PreparePool {
   private readonly slots: Slot[];
   private nextId = 1;
 
-  constructor(size: number, log: (line: string) => void = () => {}, heapMb = DEFAULT_WORKER_HEAP_MB) {
-    this.slots = Array.from({ length: size }, () => new Slot(log, heapMb));
+  constructor(size: number, log: (line: string) => void = () => {}, heapMb = DEFAULT_WORKER_HEAP_MB, onRestart: () => void = () => {}) {
+    this.slots = Array.from({ length: size }, () => new Slot(log, heapMb, onRestart));
   }
 
   get size(): number {

@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { PayloadError, RequestTooLarge, type Format } from './otlp';
 import { prepareRequest, type PrepareLimits } from './prepare';
+import type { RefusedByReason } from './limits';
 
 export interface PrepareTask {
   id: number;
@@ -22,6 +23,7 @@ export type PrepareReply =
       ignored: number;
       refused: number;
       refusedReason?: string;
+      refusedBy: RefusedByReason;
       uids: string[];
       tenants: (string | null)[];
       times: string[];
@@ -46,6 +48,7 @@ parentPort?.on('message', (task: PrepareTask) => {
       ignored: r.ignored,
       refused: r.refused,
       ...(r.refusedReason !== undefined ? { refusedReason: r.refusedReason } : {}),
+      refusedBy: r.refusedBy,
       uids: r.records.map((p) => p.uid),
       tenants: r.records.map((p) => p.tenantId),
       times: r.records.map((p) => p.timeUnixNano),

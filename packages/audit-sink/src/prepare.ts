@@ -6,7 +6,7 @@
 import { RawJson, canonicalJson, sha256 } from './canonical';
 import { contentHash, type RowContent } from './chain';
 import { copyBytea, copyField, nsToTimestamptz } from './copy-rows';
-import { RequestTooLarge } from './limits';
+import { RequestTooLarge, type RefusedByReason } from './limits';
 import { streamExportLogsRequest, type AcceptWindow, type AuditRecord, type Format } from './otlp';
 
 export interface PreparedRecord {
@@ -34,6 +34,8 @@ export interface PreparedRequest {
   /** Audit records refused one by one (partial success), and why the first was. */
   refused: number;
   refusedReason?: string;
+  /** The refused ones per reason (for the sink's metrics). */
+  refusedBy: RefusedByReason;
 }
 
 export function prepareRecords(records: readonly AuditRecord[], receivedAt: Date): PreparedRecord[] {
@@ -94,6 +96,7 @@ export function prepareRequest(body: Uint8Array, format: Format, receivedAt: Dat
     ignored: counts.ignored,
     refused: counts.refused,
     ...(counts.refusedReason !== undefined ? { refusedReason: counts.refusedReason } : {}),
+    refusedBy: counts.refusedBy,
   };
 }
 

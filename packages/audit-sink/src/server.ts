@@ -38,6 +38,7 @@ import { prepareRequest, type PrepareLimits, type PreparedRequest } from './prep
 import { DEFAULT_MAX_JSON_BODY_BYTES, ROW_BYTES_PER_BODY_BYTE, RequestTooLarge } from './limits';
 import { PreparePool } from './prepare-pool';
 import { MonthBudgetError, UnavailableError, WorkerLostError, errorLine } from './errors';
+import type { RequestObserver, SinkObserver } from './telemetry/observer';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 4320;
@@ -94,6 +95,8 @@ export interface ReceiverOptions {
   maxInflightBytes?: number;
   /** One-line log sink (default: stderr). */
   log?: (line: string) => void;
+  /** The sink's own telemetry (telemetry/sink-telemetry.ts); none when undefined. */
+  observer?: SinkObserver;
 }
 
 export interface ReceiverStats {
@@ -148,7 +151,10 @@ export class AuditReceiver {
     assertExactInt64Decoding();
     const tokens = [...(opts.token !== null ? [opts.token] : []), ...(opts.tokens ?? [])];
     this.tokenDigests = opts.token === null && !opts.tokens ? null : this.digests(tokens);
-    this.store = new AuditStore(opts.pool, { maxNewMonthsPerBatch: opts.maxNewMonthsPerRequest ?? DEFAULT_MAX_NEW_MONTHS });
+    this.store = new AuditStore(opts.pool, {
+      maxNewMonthsPerBatch: opts.maxNewMonthsPerRequest ?? DEFAULT_MAX_NEW_MONTHS,
+      ...(opts.observer ? { observer: opts.observer.store } : {}),
+    });
     this.maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.maxJsonBody = Math.min(opts.maxJsonBodyBytes ?? DEFAULT_MAX_JSON_BODY_BYTES, this.maxBody);
     this.limits = {
@@ -159,9 +165,12 @@ export class AuditReceiver {
     this.maxConcurrent = opts.maxConcurrentRequests ?? 32;
     this.maxInflightBytes = opts.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES;
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
-    this.workers = (opts.prepareWorkers ?? 0) > 0 ? new PreparePool(opts.prepareWorkers!, this.log) : null;
+    const observer = opts.observer;
+    this.workers = (opts.prepareWorkers ?? 0) > 0
+      ? new PreparePool(opts.prepareWorkers!, this.log, undefined, observer ? () => observer.workerRestarted() : undefined)
+      : null;
     const handler = (req: IncomingMessage, res: ServerResponse) => {
-      this.handle(req, res).catch((err) => {
+      this.handle(req, res, observer?.request(req, res)).catch((err) => {
         // Last resort: never let a request take the process down.
         this.log(`audit-sink: internal error: ${errorLine(err)}`);
         if (!res.headersSent) this.send(res, 500, null, 'internal error');
@@ -240,7 +249,12 @@ export class AuditReceiver {
     await this.workers?.close();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Requests being processed (for the sink's own metrics). */
+  get inflightRequests(): number {
+    return this.inflight;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse, obs: RequestObserver | undefined): Promise<void> {
     this.stats.requests++;
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
@@ -277,17 +291,17 @@ export class AuditReceiver {
 
     this.inflight++;
     try {
-      await this.process(req, res, format, encoding === 'gzip');
+      await this.process(req, res, format, encoding === 'gzip', obs);
     } finally {
       this.inflight--;
       if (this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 
-  private async process(req: IncomingMessage, res: ServerResponse, format: Format, gzip: boolean): Promise<void> {
+  private async process(req: IncomingMessage, res: ServerResponse, format: Format, gzip: boolean, obs: RequestObserver | undefined): Promise<void> {
     const held: Held = { bytes: 0 };
     try {
-      await this.processHeld(req, res, format, gzip, held);
+      await this.processHeld(req, res, format, gzip, held, obs);
     } finally {
       this.inflightBytes -= held.bytes;
     }
@@ -304,7 +318,7 @@ export class AuditReceiver {
     return true;
   }
 
-  private async processHeld(req: IncomingMessage, res: ServerResponse, format: Format, gzip: boolean, held: Held): Promise<void> {
+  private async processHeld(req: IncomingMessage, res: ServerResponse, format: Format, gzip: boolean, held: Held, obs: RequestObserver | undefined): Promise<void> {
     let body: Buffer | undefined;
     try {
       body = await readBody(req, format === 'json' ? this.maxJsonBody : this.maxBody, gzip, format === 'json' ? 'OTLP/JSON ' : '',
@@ -323,11 +337,13 @@ export class AuditReceiver {
 
     const receivedAt = new Date();
     let decoded: PreparedRequest;
+    const decodeDone = obs?.phase('decode');
     try {
       decoded = this.workers
         ? await this.workers.run(body, format, receivedAt, this.limits)
         : prepareRequest(body, format, receivedAt, this.limits);
     } catch (err) {
+      decodeDone?.();
       if (err instanceof PayloadError) return this.reject(req, res, 400, format, err.message);
       if (err instanceof RequestTooLarge) return this.reject(req, res, 413, format, err.message);
       if (err instanceof RangeError) return this.reject(req, res, 400, format, `invalid payload: ${errorLine(err)}`); // e.g. stack exhausted by nesting
@@ -338,6 +354,8 @@ export class AuditReceiver {
       }
       throw err;
     }
+    decodeDone?.();
+    obs?.received(decoded.records.length + decoded.refused);
     // From here on the rows are held instead of the body.
     body = undefined;
     const rowBytes = decoded.records.reduce((n, r) => n + r.line.length + 96, 0);
@@ -349,9 +367,11 @@ export class AuditReceiver {
     }
 
     let inserted;
+    const storeDone = obs?.phase('store');
     try {
       inserted = await this.store.insertPrepared(decoded.records);
     } catch (err) {
+      storeDone?.();
       if (err instanceof UnavailableError) {
         this.log(`audit-sink: 503 (${decoded.records.length} audit records not stored, sender should retry): ${err.message}`);
         res.setHeader('Retry-After', this.retryAfter);
@@ -366,6 +386,14 @@ export class AuditReceiver {
       return this.reject(req, res, 500, format, 'internal error while storing audit records');
     }
 
+    storeDone?.();
+    obs?.outcomes({
+      stored: inserted.inserted,
+      duplicate: inserted.duplicates,
+      conflict: inserted.conflicts,
+      ignored: decoded.ignored,
+      refused: { ...decoded.refusedBy, retired_chain: inserted.rejected - inserted.conflicts },
+    });
     this.stats.logRecords += decoded.total;
     this.stats.ignored += decoded.ignored;
     this.stats.stored += inserted.inserted;

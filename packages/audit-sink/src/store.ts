@@ -23,6 +23,7 @@ import { MonthBudgetError, UnavailableError, isUnavailable, sqlState, errorLine 
 import { SegmentDirectory, type MonthBudget, type Segment } from './segments';
 import { SCHEMA, quoteIdent } from './sql-text';
 import { registerUids, type Conflict, type Placed } from './uid-registry';
+import type { StoreObserver } from './telemetry/observer';
 
 export { SCHEMA };
 
@@ -102,6 +103,8 @@ export interface StoreOptions {
    * creating that many (default: no limit).
    */
   maxNewMonthsPerBatch?: number;
+  /** Timings of the lock wait, COPY and COMMIT (the sink's own metrics). */
+  observer?: StoreObserver;
 }
 
 export class AuditStore {
@@ -212,10 +215,13 @@ export class AuditStore {
           // 2. Per segment (sorted: segments are locked in one order, no deadlocks): take a
           //    free chain of the segment, read its head, link the rows, one COPY into the leaf.
           let written = 0;
+          const observer = this.opts.observer;
           for (const { segment, records: list } of groups) {
             const rows = list.filter((r) => isNew.has(r.uid));
             if (rows.length === 0) continue;
+            const lockStarted = observer && performance.now();
             const { chain, stream } = await lockFreeChain(client, segment);
+            if (observer) observer.chainLockWait((performance.now() - lockStarted!) / 1000);
             const head = await client.query<{ seq: string; row_hash: Buffer }>(
               `SELECT seq, row_hash FROM ${SCHEMA}.${quoteIdent(segment.leaf)}
                 WHERE stream = $1 ORDER BY seq DESC LIMIT 1`,
@@ -230,12 +236,16 @@ export class AuditStore {
               lines.push(`${r.line}\t${seq}\t${copyBytea(prev)}\t${copyBytea(row)}\t${stream}\n`);
               prev = row;
             }
+            const copyStarted = observer && performance.now();
             await copyRows(client, `${SCHEMA}.${quoteIdent(segment.leaf)}`, lines);
+            if (observer) observer.copy((performance.now() - copyStarted!) / 1000);
             written += rows.length;
           }
 
           // 3. COMMIT; the caller acknowledges only after this returns.
+          const commitStarted = observer && performance.now();
           await client.query('COMMIT');
+          if (observer) observer.commit((performance.now() - commitStarted!) / 1000);
           result.inserted = written;
         } catch (err) {
           await client.query('ROLLBACK').catch(() => {});

@@ -29,7 +29,7 @@ export function windowBounds(w: AcceptWindow, received: bigint): WindowBounds {
  */
 export function checkWindow(timeUnixNano: string, w: WindowBounds): void {
   const t = BigInt(timeUnixNano);
-  if (t < w.lo || t > w.hi) throw new RecordRefused(`log record time ${nsToIso(t)} is outside the accepted window ${w.label}`);
+  if (t < w.lo || t > w.hi) throw new RecordRefused(`log record time ${nsToIso(t)} is outside the accepted window ${w.label}`, 'time_window');
 }
 
 /** ISO-8601 UTC with nanoseconds. */

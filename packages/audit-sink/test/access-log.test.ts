@@ -121,6 +121,29 @@ describe('audit-sink access records: every query, verify, retain, checkpoint and
     assert.equal(stored.rows[0].n, 0);
   });
 
+  it('on a read-only database (a hot standby) query and verify read there and append their access record where --access-database-url points (the primary)', async () => {
+    // A standby refuses every write, like a session with default_transaction_read_only.
+    const standby = `${sink.readerUrl}${sink.readerUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c default_transaction_read_only=on')}`;
+    const before = (await access()).length;
+    const refused = await cli(['query', '--database-url', standby, '--user', 'alice', '--ndjson']);
+    assert.equal(refused.code, 3, 'nothing is shown without a record of who asked');
+    assert.equal(refused.out, '');
+    assert.match(refused.err, /read-only transaction/);
+
+    const q = await cli(['query', '--database-url', standby, '--access-database-url', sink.readerUrl, '--user', 'alice', '--ndjson']);
+    assert.equal(q.code, 0, q.err);
+    assert.deepEqual(q.out.trim().split('\n').map((l) => JSON.parse(l).uid), ['rec-1']);
+    const v = await cli(['verify', '--database-url', standby, '--access-database-url', sink.readerUrl]);
+    assert.equal(v.code, 0, v.out + v.err);
+    const bad = await cli(['verify', '--database-url', standby, '--access-database-url', 'mysql://x']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--access-database-url "mysql:\/\/x": expected a postgres:\/\/ or postgresql:\/\/ connection string/);
+
+    const added = (await access()).slice(before);
+    assert.deepEqual(added.map((r) => [r.action, r.outcome, r.user_id]), [['query', 'success', READER_LOGIN], ['verify', 'success', READER_LOGIN]]);
+    assert.deepEqual(added[0]!.record.attributes['domain.audit.access.arguments'], ['--database-url', '***', '--access-database-url', '***', '--user', 'alice', '--ndjson']);
+  });
+
   it('record_access accepts only command names and success/failure; a database without it (schema before version 4) warns and still answers', async () => {
     await assert.rejects(sink.admin.query(`SELECT domain_otel_audit.record_access('DROP TABLE', '{}', 'success', '', 'u', 'h')`), /is not a domain-otel-audit command name/);
     await assert.rejects(sink.admin.query(`SELECT domain_otel_audit.record_access('query', '{}', 'maybe', '', 'u', 'h')`), /neither success nor failure/);

@@ -61,12 +61,12 @@ describe('audit viewer in Chromium: search, record, proof, export, access record
       if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(value);
       else await el.fill(value);
     }
-    const before = await page.textContent('[data-testid=result-count]').catch(() => null);
     await page.click('[data-testid=search-form] button[type=submit]');
-    await page.waitForFunction((prev) => {
-      const c = document.querySelector('[data-testid=result-count]')?.textContent;
-      return c && location.hash.includes('?') && c !== prev;
-    }, before);
+    // the results shown are those of the search in the address (not of the Clear before it)
+    await page.waitForFunction(() => {
+      const c = document.querySelector<HTMLElement>('[data-testid=result-count]');
+      return c !== null && location.hash.includes('?') && c.dataset['for'] === location.hash;
+    });
   }
 
   it('a first visit with ?token= logs in: an HttpOnly SameSite=Strict session cookie, the token gone from the address', async () => {

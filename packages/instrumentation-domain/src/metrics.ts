@@ -20,7 +20,7 @@ export interface Instruments {
 
 const DURATION_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** Instruments with the fixed names of DESIGN §3; attributes stay bounded (no ids, keys or users). */
+/** Instruments with the fixed names of docs/semantic-conventions.md; attributes stay bounded (no ids, keys or users). */
 export function createInstruments(meter: Meter): Instruments {
   const counter = (name: keyof typeof METRIC_UNITS, description: string) =>
     meter.createCounter(name, { description, unit: METRIC_UNITS[name] });

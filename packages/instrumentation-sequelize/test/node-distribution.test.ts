@@ -1,6 +1,8 @@
 // @domain-otel/node enables this adapter under the name `sequelize` (and leaves it out when
 // told), and the SQL of each write is a child span of its mutation span.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { OtlpReceiver } from '../../../test/helpers/otlp-receiver';
 import type { ReceivedSpan } from '../../../test/helpers/otlp-receiver';
@@ -92,6 +94,23 @@ describe('@domain-otel/node: instrumentation name `sequelize`', function () {
   it('enabled (--import, ESM app on Sequelize\'s ESM entry): the same mutations', async () => {
     const args = ['--import', '@domain-otel/node/import', path.join(FIXTURES, 'app.mjs')];
     assert.deepEqual(await runApp(args, { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'domain,sequelize' }), EXPECTED);
+  });
+
+  /** A DOMAIN_OTEL_CONFIG_FILE with these `sequelize` options. */
+  function configFile(options: string): string {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'domain-otel-sequelize-')), 'config.yaml');
+    writeFileSync(file, `domain_otel:\n  instrumentations:\n    sequelize: ${options}\n`);
+    return file;
+  }
+
+  it('options from a configuration file under --require: managerName renames the model', async () => {
+    const events = await runApp(REQUIRE, { DOMAIN_OTEL_CONFIG_FILE: configFile('{ managerName: { Order: orders } }') });
+    assert.deepEqual(events, EXPECTED.map((e) => ({ ...e, manager: 'orders' })));
+  });
+
+  it('options from a configuration file under --import: ignoreModels leaves the model out', async () => {
+    const args = ['--import', '@domain-otel/node/import', path.join(FIXTURES, 'app.mjs')];
+    assert.deepEqual(await runApp(args, { DOMAIN_OTEL_CONFIG_FILE: configFile('{ ignoreModels: [Order] }') }), []);
   });
 
   it('left out of OTEL_NODE_ENABLED_INSTRUMENTATIONS: no mutations from Sequelize', async () => {

@@ -38,7 +38,9 @@ describe('typeorm instrumentation (in process, root version, Postgres)', functio
 
   const cap = () => capture as ReturnType<typeof captureApi>;
 
-  before(async () => {
+  before(async function () {
+    // loading typeorm, starting a Postgres cluster and synchronising the schema: slow on a busy machine
+    this.timeout(180_000);
     instrumentation = new TypeormInstrumentation();
     lib = require('typeorm') as Lib;
     pg = await startThrowawayPostgres();

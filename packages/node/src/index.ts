@@ -5,6 +5,7 @@ export type { DomainOtelHandle, StartedBy } from './sdk';
 export { loadConfig } from './config/load';
 export type { DistroConfig } from './config/load';
 export { allVariables } from './config/variables';
+export { INSTRUMENTATION_OPTIONS } from './config/file/instrumentation-options';
 export { knownInstrumentationNames } from './instrumentations';
 export { DISTRO_NAME, DISTRO_VERSION } from './version';
 

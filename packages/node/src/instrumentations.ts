@@ -7,6 +7,9 @@ import type { DistroConfig } from './config/load';
 import { EXPRESS_LAYER_TYPES } from './config/variables';
 import type { LazyEntry } from './lazy-instrumentations';
 import { addActorFields, incomingRequestHook } from './request-scope';
+import {
+  cacheManagerConfig, caslConfig, domainMaxCacheKeys, jsonRulesEngineConfig, lruCacheConfig, sequelizeConfig, typeormConfig,
+} from './instrumentation-options';
 
 /**
  * Every instrumentation the distribution can enable, by the short name used in
@@ -56,17 +59,19 @@ const ours: Record<string, Factory> = {
     contextStorage: context.contextStorage,
     authzSpans: config.authzSpans,
     recordSink: context.records,
+    ...domainMaxCacheKeys(config),
   }),
-  // A `manage all` rule is the superuser: its checks are recorded as bypassed, not granted.
-  casl: () => {
+  // A `manage all` rule is the superuser: its checks are recorded as bypassed, not granted
+  // (unless a configuration file says `bypass: none`).
+  casl: (config) => {
     const casl = require('@domain-otel/instrumentation-casl') as typeof import('@domain-otel/instrumentation-casl');
-    return new casl.CaslInstrumentation({ bypass: casl.bypassWhenManageAll });
+    return new casl.CaslInstrumentation(caslConfig(config, casl.bypassWhenManageAll));
   },
-  'json-rules-engine': () => new (require('@domain-otel/instrumentation-json-rules-engine') as typeof import('@domain-otel/instrumentation-json-rules-engine')).JsonRulesEngineInstrumentation(),
-  'lru-cache': () => new (require('@domain-otel/instrumentation-lru-cache') as typeof import('@domain-otel/instrumentation-lru-cache')).LruCacheInstrumentation(),
-  sequelize: () => new (require('@domain-otel/instrumentation-sequelize') as typeof import('@domain-otel/instrumentation-sequelize')).SequelizeInstrumentation(),
-  'cache-manager': () => new (require('@domain-otel/instrumentation-cache-manager') as typeof import('@domain-otel/instrumentation-cache-manager')).CacheManagerInstrumentation(),
-  typeorm: () => new (require('@domain-otel/instrumentation-typeorm') as typeof import('@domain-otel/instrumentation-typeorm')).TypeormInstrumentation(),
+  'json-rules-engine': (config) => new (require('@domain-otel/instrumentation-json-rules-engine') as typeof import('@domain-otel/instrumentation-json-rules-engine')).JsonRulesEngineInstrumentation(jsonRulesEngineConfig(config)),
+  'lru-cache': (config) => new (require('@domain-otel/instrumentation-lru-cache') as typeof import('@domain-otel/instrumentation-lru-cache')).LruCacheInstrumentation(lruCacheConfig(config)),
+  sequelize: (config) => new (require('@domain-otel/instrumentation-sequelize') as typeof import('@domain-otel/instrumentation-sequelize')).SequelizeInstrumentation(sequelizeConfig(config)),
+  'cache-manager': (config) => new (require('@domain-otel/instrumentation-cache-manager') as typeof import('@domain-otel/instrumentation-cache-manager')).CacheManagerInstrumentation(cacheManagerConfig(config)),
+  typeorm: (config) => new (require('@domain-otel/instrumentation-typeorm') as typeof import('@domain-otel/instrumentation-typeorm')).TypeormInstrumentation(typeormConfig(config)),
 };
 
 export function knownInstrumentationNames(): string[] {
@@ -86,7 +91,8 @@ export function selectInstrumentationNames(config: DistroConfig, warn: (line: st
     ? known
     : check('OTEL_NODE_ENABLED_INSTRUMENTATIONS', config.enabledInstrumentations);
   const disabled = check('OTEL_NODE_DISABLED_INSTRUMENTATIONS', config.disabledInstrumentations);
-  return enabled.filter((n) => !disabled.includes(n));
+  const offInFile = (n: string) => config.instrumentationOptions[n]?.enabled === false;
+  return enabled.filter((n) => !disabled.includes(n) && !offInFile(n));
 }
 
 /**

@@ -17,7 +17,7 @@ describe('bad environment values', function () {
 
   it('every variable we read rejects garbage (except free-form ones)', () => {
     const accepting = allVariables().filter((v) => v.parse(GARBAGE).ok).map((v) => v.name);
-    assert.deepEqual(accepting.sort(), ['DOMAIN_OTEL_REDACT', 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'OTEL_SERVICE_NAME'].sort());
+    assert.deepEqual(accepting.sort(), ['DOMAIN_OTEL_CONFIG_FILE', 'DOMAIN_OTEL_REDACT', 'OTEL_CONFIG_FILE', 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'OTEL_SERVICE_NAME'].sort());
   });
 
   it('all of them at once: one warning line each naming variable, value and what is accepted; the app runs and telemetry uses defaults', async () => {

@@ -10,3 +10,18 @@ describe('docs/configuration.md', () => {
     assert.equal(committed, render(), 'stale: run `node scripts/gen-config-doc.mjs`');
   });
 });
+
+describe('DOMAIN_OTEL_REDACT in docs/configuration.md', () => {
+  it('its examples are what the matcher does', async () => {
+    const { VARIABLES } = await import('../src/config/variables');
+    const { createKeyMatcher } = await import('@domain-otel/instrumentation-domain');
+    const meaning = VARIABLES.redact.meaning;
+    const [, matching, notMatching] = /: (`[^;]+?) match, (.+?) do not;/.exec(meaning) ?? [];
+    const keys = (text: string | undefined) => [...(text ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+    const isSecret = createKeyMatcher([]);
+    assert.ok(keys(matching).length >= 3 && keys(notMatching).length >= 3, meaning);
+    for (const k of keys(matching)) assert.equal(isSecret(k), true, `${k} is said to match`);
+    for (const k of keys(notMatching)) assert.equal(isSecret(k), false, `${k} is said not to match`);
+    assert.equal(isSecret('possession'), meaning.includes('`possession`'), 'the over-match named in the text');
+  });
+});

@@ -66,8 +66,6 @@ export type TelemetrySignal = (typeof TELEMETRY_SIGNAL_VALUES)[keyof typeof TELE
 export const TELEMETRY_DROP_REASON_VALUES = {
   QUEUE_FULL: 'queue_full',
   EXPORT_FAILED: 'export_failed',
-  SHUTDOWN_TIMEOUT: 'shutdown_timeout',
-  INVALID: 'invalid',
   INTERNAL_ERROR: 'internal_error',
   REJECTED: 'rejected',
   SPOOL_FULL: 'spool_full',

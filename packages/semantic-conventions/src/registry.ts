@@ -16,7 +16,8 @@ export type DomainEventName =
   | typeof audit.EVENT_DOMAIN_AUDIT_ACCESS;
 
 export type RequirementLevel = 'required' | 'conditionally_required' | 'recommended' | 'opt_in';
-export type AttributeType = 'string' | 'string[]' | 'int' | 'map' | 'any';
+/** `string or int`: an id the application gave as a string or as a number (kept as it was given). */
+export type AttributeType = 'string' | 'string[]' | 'int' | 'string or int' | 'map' | 'any';
 
 interface EntryBase {
   /** Dotted name as it appears on the wire (template attributes end in `.<key>`). */
@@ -134,7 +135,7 @@ const commonAttributes: readonly AttributeEntry[] = [
     type: 'string',
     requirement: ON_ALL_EVENTS,
     brief: 'Request / correlation id.',
-    note: 'Defaults to the trace id when the application sets none.',
+    note: 'Filled by the distribution for incoming HTTP requests: the first header of `DOMAIN_OTEL_CORRELATION_HEADERS` present (default `x-request-id`, `x-correlation-id`), else the request\'s trace id. Outside an HTTP request it is absent unless the application sets `correlationId` (`withActor` / `setActor`).',
   },
   { kind: 'attribute', name: common.ATTR_CLIENT_ADDRESS, constant: 'ATTR_CLIENT_ADDRESS', type: 'string', requirement: ON_ALL_EVENTS, brief: 'Address of the client that made the request.' },
   { kind: 'attribute', name: common.ATTR_USER_AGENT_ORIGINAL, constant: 'ATTR_USER_AGENT_ORIGINAL', type: 'string', requirement: ON_ALL_EVENTS, brief: "The client's User-Agent header, unmodified." },
@@ -152,9 +153,9 @@ const commonAttributes: readonly AttributeEntry[] = [
     name: common.ATTR_ERROR_TYPE,
     constant: 'ATTR_ERROR_TYPE',
     type: 'string',
-    requirement: { [MUTATION]: 'conditionally_required', [RULE]: 'conditionally_required' },
+    requirement: { [AUDIT]: 'conditionally_required', [MUTATION]: 'conditionally_required', [RULE]: 'conditionally_required' },
     brief: 'Class of the error that made the operation fail.',
-    note: 'Required when the mutation outcome is `failure` or the rule outcome is `error`.',
+    note: 'Required when the mutation outcome is `failure`, the rule outcome is `error`, or a traced authorization check (`traceAuthz`) threw (the decision is then recorded as `denied`).',
   },
   {
     kind: 'attribute',
@@ -168,9 +169,9 @@ const commonAttributes: readonly AttributeEntry[] = [
     kind: 'attribute',
     name: common.ATTR_DOMAIN_ENTITY_ID,
     constant: 'ATTR_DOMAIN_ENTITY_ID',
-    type: 'string',
+    type: 'string or int',
     requirement: { [AUDIT]: 'recommended', [MUTATION]: 'conditionally_required' },
-    brief: 'Identifier of the entity concerned (numbers are stringified).',
+    brief: 'Identifier of the entity concerned, as the application gave it: a string, or an integer (numbers are not stringified; bigints are).',
     note: 'Required on mutations of a single entity; bulk mutations carry `domain.mutation.count` instead.',
   },
   {
@@ -187,9 +188,9 @@ const commonAttributes: readonly AttributeEntry[] = [
     name: common.ATTR_DOMAIN_RECORD_DROPPED_ENTRIES,
     constant: 'ATTR_DOMAIN_RECORD_DROPPED_ENTRIES',
     type: 'int',
-    requirement: { [AUDIT]: 'conditionally_required', [MUTATION]: 'conditionally_required', [RULE]: 'conditionally_required', [CACHE]: 'conditionally_required' },
+    requirement: { [AUDIT]: 'conditionally_required', [MUTATION]: 'conditionally_required', [RULE]: 'conditionally_required' },
     brief: 'Number of entries left out of the record: metadata keys beyond 64, map entries and list items beyond 256, values beyond the record\'s byte budget.',
-    note: 'Required when anything was left out; absent otherwise. Cache keys beyond the listed ones are not counted here (`domain.cache.key_count` is exact).',
+    note: 'Required when anything was left out; absent otherwise. Never on `domain.cache.invalidation`: its key list is capped on purpose and `domain.cache.key_count` is exact.',
   },
   {
     kind: 'attribute',
@@ -416,7 +417,7 @@ const enums: readonly EnumEntry[] = [
     values: [
       { key: 'TRACES', value: metrics.TELEMETRY_SIGNAL_VALUES.TRACES, brief: 'A span.' },
       { key: 'LOGS', value: metrics.TELEMETRY_SIGNAL_VALUES.LOGS, brief: 'A log record or event.' },
-      { key: 'METRICS', value: metrics.TELEMETRY_SIGNAL_VALUES.METRICS, brief: 'A metric data point.' },
+      { key: 'METRICS', value: metrics.TELEMETRY_SIGNAL_VALUES.METRICS, brief: 'Reserved: metric points that fail to export are not counted (the failure is reported once through the diag logger).' },
       { key: 'AUDIT', value: metrics.TELEMETRY_SIGNAL_VALUES.AUDIT, brief: 'An audit record (decision or mutation) in its own queue.' },
     ],
   },
@@ -428,8 +429,6 @@ const enums: readonly EnumEntry[] = [
     values: [
       { key: 'QUEUE_FULL', value: metrics.TELEMETRY_DROP_REASON_VALUES.QUEUE_FULL, brief: 'The export queue was full.' },
       { key: 'EXPORT_FAILED', value: metrics.TELEMETRY_DROP_REASON_VALUES.EXPORT_FAILED, brief: 'The exporter gave up (non-retryable error or retries exhausted).' },
-      { key: 'SHUTDOWN_TIMEOUT', value: metrics.TELEMETRY_DROP_REASON_VALUES.SHUTDOWN_TIMEOUT, brief: 'The flush at shutdown ran out of time.' },
-      { key: 'INVALID', value: metrics.TELEMETRY_DROP_REASON_VALUES.INVALID, brief: 'The record could not be built from its input.' },
       { key: 'INTERNAL_ERROR', value: metrics.TELEMETRY_DROP_REASON_VALUES.INTERNAL_ERROR, brief: 'A bug in the telemetry pipeline.' },
       { key: 'REJECTED', value: metrics.TELEMETRY_DROP_REASON_VALUES.REJECTED, brief: 'The receiver refused the record for good (HTTP 400/413, gRPC INVALID_ARGUMENT); audit records are kept in the dead-letter file.' },
       { key: 'SPOOL_FULL', value: metrics.TELEMETRY_DROP_REASON_VALUES.SPOOL_FULL, brief: 'The queue was full or the collector unreachable, and the audit spool on disk had reached its size bound.' },
@@ -510,7 +509,7 @@ const metricEntries: readonly MetricEntry[] = [
     instrument: 'counter',
     unit: m.METRIC_UNITS[m.METRIC_DOMAIN_TELEMETRY_DROPPED],
     attributes: [m.ATTR_DOMAIN_TELEMETRY_SIGNAL, m.ATTR_DOMAIN_TELEMETRY_DROP_REASON],
-    brief: 'Telemetry records that could not be delivered; nothing is dropped without being counted here.',
+    brief: 'Spans, log records and audit records the distribution could not deliver, by signal and reason. Metric points that fail to export are not counted here (the failure is reported once through the diag logger).',
   },
 ];
 

@@ -87,17 +87,29 @@ function SearchForm({ session, filters }: { session: Session; filters: Filters }
 
 export function SearchPage({ session, filters, offset }: { session: Session; filters: Filters; offset: number }) {
   const [result, setResult] = useState<SearchResult | null>(null);
+  const [shownFor, setShownFor] = useState('');
   const [error, setError] = useState<string | null>(null);
   const key = JSON.stringify([filters, offset]);
   useEffect(() => {
+    // An answer to a search the user has since replaced is dropped: answers can arrive out of order.
+    let current = true;
+    const hash = location.hash;
     setError(null);
     const q = filterQuery(filters);
     q.set('offset', String(offset));
     q.set('limit', String(PAGE));
-    get<SearchResult>(`/api/search?${q}`).then(setResult, (err: Error) => {
+    get<SearchResult>(`/api/search?${q}`).then((r) => {
+      if (!current) return;
+      setResult(r);
+      setShownFor(hash);
+    }, (err: Error) => {
+      if (!current) return;
       setResult(null);
       setError(err.message);
     });
+    return () => {
+      current = false;
+    };
   }, [key]);
   const exportQuery = filterQuery(filters);
   const exportHref = (format: string) => `/api/export?${new URLSearchParams([...exportQuery, ['format', format]])}`;
@@ -119,7 +131,7 @@ export function SearchPage({ session, filters, offset }: { session: Session; fil
           </section>
           <section class="results">
             <div class="results-head">
-              <span data-testid="result-count">
+              <span data-testid="result-count" data-for={shownFor}>
                 {result.rows.length === 0
                   ? 'No records match.'
                   : `Records ${result.offset + 1}–${result.offset + result.rows.length} of ${result.total}${result.totalCapped ? '+' : ''}`}

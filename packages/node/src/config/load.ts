@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { OTLP, SIGNALS, TRACES_EXPORTER, METRICS_EXPORTER, LOGS_EXPORTER, VARIABLES } from './variables';
+import { OTLP, SIGNALS, TRACES_EXPORTER, METRICS_EXPORTER, LOGS_EXPORTER, VARIABLES, allVariables } from './variables';
 import type { Protocol, Signal, VariableSpec } from './variables';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -8,13 +8,17 @@ export type Env = Readonly<Record<string, string | undefined>>;
 /** Collects one line per bad value; printed by the caller through the diag channel. */
 export class ConfigWarnings {
   private readonly seen = new Set<string>();
+  /** Variable name → where a configuration file set it; warnings then name the file's key. */
+  labels: Readonly<Record<string, string>> = {};
 
   get lines(): string[] {
     return [...this.seen];
   }
 
   badValue(name: string, raw: string, expected: string, defaultText: string): void {
-    this.seen.add(`domain-otel: ignoring ${name}=${JSON.stringify(raw)}: expected ${expected}; using the default (${defaultText})`);
+    const label = this.labels[name];
+    const what = label === undefined ? `${name}=${JSON.stringify(raw)}` : `${label}: ${JSON.stringify(raw)} (for ${name})`;
+    this.seen.add(`domain-otel: ignoring ${what}: expected ${expected}; using the default (${defaultText})`);
   }
 
   add(line: string): void {
@@ -68,9 +72,17 @@ function stateDir(env: Env): string {
   return path.join(os.tmpdir(), `domain-otel-${typeof process.getuid === 'function' ? process.getuid() : 'user'}`);
 }
 
-/** Reads every variable once. Never throws: bad values become warnings and defaults. */
+/**
+ * Reads every variable once, and the configuration files when one is named (config/file/).
+ * Never throws: bad values become warnings and defaults.
+ */
 export function loadConfig(env: Env = process.env) {
   const warnings = new ConfigWarnings();
+  const files = readConfigFiles(env, warnings);
+  if (files !== undefined) {
+    env = files.env;
+    warnings.labels = files.labels;
+  }
   const v = VARIABLES;
   const read = <T>(spec: VariableSpec<T>) => readVariable(env, spec, warnings);
   const config = {
@@ -121,6 +133,9 @@ export function loadConfig(env: Env = process.env) {
     authzSpans: read(v.authzSpans),
     expressLayers: read(v.expressLayers),
     pgConnectSpans: read(v.pgConnectSpans),
+    /** Options of our instrumentations from a configuration file, by instrumentation name. */
+    instrumentationOptions: files?.instrumentationOptions ?? {},
+    configFiles: files?.files ?? [],
   };
   if (config.spanBatch.maxExportBatchSize > config.spanBatch.maxQueueSize) {
     warnings.add(`OTEL_BSP_MAX_EXPORT_BATCH_SIZE (${config.spanBatch.maxExportBatchSize}) is larger than OTEL_BSP_MAX_QUEUE_SIZE; using ${config.spanBatch.maxQueueSize}`);
@@ -134,3 +149,18 @@ export function loadConfig(env: Env = process.env) {
 }
 
 export type DistroConfig = ReturnType<typeof loadConfig>['config'];
+
+function readConfigFiles(env: Env, warnings: ConfigWarnings): import('./file').FileConfig | undefined {
+  const named = (name: string) => (env[name] ?? '').trim() !== '';
+  if (!named('OTEL_CONFIG_FILE') && !named('OTEL_EXPERIMENTAL_CONFIG_FILE') && !named('DOMAIN_OTEL_CONFIG_FILE')) return undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- YAML and the schema validator load only when a file is named
+    const file = require('./file') as typeof import('./file');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- same
+    const { knownInstrumentationNames } = require('../instrumentations') as typeof import('../instrumentations');
+    return file.loadConfigFiles(env, warnings, allVariables(), knownInstrumentationNames());
+  } catch (err) {
+    warnings.add(`the configuration file could not be applied (${err instanceof Error ? err.message : String(err)}); using the environment only`);
+    return undefined;
+  }
+}

@@ -126,6 +126,12 @@ export const OTLP = {
 };
 
 export const VARIABLES = {
+  otelConfigFile: spec<string | undefined>({
+    name: 'OTEL_CONFIG_FILE', parse: p.nonEmptyString, default: undefined, defaultText: '(none)',
+    accepted: 'path of a YAML file',
+    meaning: 'OpenTelemetry declarative configuration (file_format 1.0 or 1.1). When set, the SDK settings come from the file and the other `OTEL_*` variables of this table are not read (except `OTEL_NODE_*`); it may hold a `domain_otel:` section. `OTEL_EXPERIMENTAL_CONFIG_FILE`, its former name, is read when it is not set. See "Configuration file" below.',
+    origin: 'OpenTelemetry',
+  }),
   sdkDisabled: spec({
     name: 'OTEL_SDK_DISABLED', parse: p.boolean, default: false, defaultText: 'false', accepted: 'true, false',
     meaning: 'true: load nothing, patch nothing.', origin: 'OpenTelemetry',
@@ -217,7 +223,7 @@ export const VARIABLES = {
   redact: spec<string[]>({
     name: 'DOMAIN_OTEL_REDACT', parse: p.stringList, default: [], defaultText: '(built-in list only)',
     accepted: 'comma list of key names',
-    meaning: 'Keys added to the built-in list (password, secret, token, authorization, auth, cookie, session, api_key, jwt, otp, pin, cvc, signature, connection_string, dsn, …). Matched by words: `accessToken` and `x-api-key` match, `shipping` (pin) and `author` (auth) do not. Matching keys keep their name, the value becomes `[REDACTED]`, at any depth, in domain records and in what upstream instrumentations and log bridges record (attributes, URL query parameters, SQL literals, exception messages and stack traces). The rules: docs/redaction.md.',
+    meaning: 'Keys added to the built-in list (password, secret, token, authorization, auth, cookie, session, api_key, jwt, otp, pin, cvc, signature, connection_string, dsn, …). Matched by words (split at separators, camelCase and digits, joined lower case): an entry matches where it ends a word of the key, and an entry under 5 characters must also start one (whole words only): `accessToken`, `x-api-key`, `DB_PASSWORD` match, `shipping` (pin), `author` (auth) and `tokenizer` do not; a long entry at the end of a longer word does (`possession`: session). Matching keys keep their name, the value becomes `[REDACTED]`, at any depth, in domain records and in what upstream instrumentations and log bridges record (attributes, URL query parameters, SQL literals, exception messages and stack traces). The rules: docs/redaction.md.',
     origin: 'domain-otel',
   }),
   maxValueBytes: spec({
@@ -309,6 +315,12 @@ export const VARIABLES = {
     meaning: '`on`: the upstream `pg` instrumentation\'s `pg.connect` / `pg-pool.connect` spans (with `pg.Pool`, one per query, beside the query\'s own span). `off`: only the query spans; waiting for a pool connection shows in the pool metrics (`db.client.connection.*`).',
     origin: 'domain-otel',
   }),
+  configFile: spec<string | undefined>({
+    name: 'DOMAIN_OTEL_CONFIG_FILE', parse: p.nonEmptyString, default: undefined, defaultText: '(none)',
+    accepted: 'path of a YAML file',
+    meaning: 'A file with a `domain_otel:` section: the settings of this table and the options of each instrumentation (see "Configuration file" below). Read only when set; its values win over the variables.',
+    origin: 'domain-otel',
+  }),
   shutdownTimeout: spec({
     name: 'DOMAIN_OTEL_SHUTDOWN_TIMEOUT', parse: p.positiveInteger, default: 5000, defaultText: '5000',
     accepted: 'positive integer (ms)', meaning: 'Upper bound for the final flush on exit, signals and crashes.',
@@ -340,13 +352,13 @@ export function allVariables(): VariableSpec<unknown>[] {
   const v = VARIABLES;
   const otlp = (['general', 'traces', 'metrics', 'logs'] as const).flatMap((k) => Object.values(OTLP[k]));
   return [
-    v.sdkDisabled, v.logLevel, v.serviceName, v.resourceAttributes, v.resourceDetectors,
+    v.otelConfigFile, v.sdkDisabled, v.logLevel, v.serviceName, v.resourceAttributes, v.resourceDetectors,
     v.enabledInstrumentations, v.disabledInstrumentations, v.propagators, v.sampler, v.samplerArg,
     TRACES_EXPORTER, METRICS_EXPORTER, LOGS_EXPORTER, ...otlp,
     v.metricExportInterval, v.metricExportTimeout, v.bspScheduleDelay, v.bspMaxQueueSize, v.bspMaxExportBatchSize,
     v.blrpScheduleDelay, v.blrpMaxQueueSize, v.blrpMaxExportBatchSize,
     v.auditLevel, v.redact, v.maxValueBytes, v.auditDelivery, v.strictTimeout, v.auditQueueSize,
-    v.auditSpool, v.auditSpoolDir, v.auditSpoolMaxBytes, v.auditDeadLetterDir, v.capture, v.correlationHeaders, v.shutdownTimeout,
+    v.auditSpool, v.auditSpoolDir, v.auditSpoolMaxBytes, v.auditDeadLetterDir, v.capture, v.correlationHeaders, v.shutdownTimeout, v.configFile,
     v.metricsTemporality, v.exportThread, v.recordPath, v.authzSpans, v.expressLayers, v.pgConnectSpans,
   ] as VariableSpec<unknown>[];
 }
