@@ -4,6 +4,7 @@ import {
   METRIC_DOMAIN_MANAGER_MUTATION_DURATION, METRIC_DOMAIN_MANAGER_MUTATIONS, METRIC_DOMAIN_RULE_EVALUATION_DURATION,
   METRIC_DOMAIN_RULE_EVALUATIONS, METRIC_DOMAIN_TELEMETRY_DROPPED, METRIC_UNITS,
 } from '@domain-otel/semantic-conventions';
+import { BatchedCounter, flushBeforeCollection } from './batched-counter';
 
 export interface Instruments {
   decisions: Counter;
@@ -25,14 +26,23 @@ export function createInstruments(meter: Meter): Instruments {
     meter.createCounter(name, { description, unit: METRIC_UNITS[name] });
   const histogram = (name: keyof typeof METRIC_UNITS, description: string) =>
     meter.createHistogram(name, { description, unit: METRIC_UNITS[name], advice: { explicitBucketBoundaries: DURATION_BUCKETS_S } });
-  return {
-    decisions: counter(METRIC_DOMAIN_AUDIT_DECISIONS, 'Authorization decisions by action, outcome and manager'),
-    mutations: counter(METRIC_DOMAIN_MANAGER_MUTATIONS, 'Entity mutations by action, manager and outcome'),
+  // per-event counters are summed here and handed to the SDK once per collection (batched-counter.ts)
+  const batched: BatchedCounter[] = [];
+  const perEvent = (name: keyof typeof METRIC_UNITS, description: string) => {
+    const c = new BatchedCounter(counter(name, description));
+    batched.push(c);
+    return c;
+  };
+  const instruments = {
+    decisions: perEvent(METRIC_DOMAIN_AUDIT_DECISIONS, 'Authorization decisions by action, outcome and manager'),
+    mutations: perEvent(METRIC_DOMAIN_MANAGER_MUTATIONS, 'Entity mutations by action, manager and outcome'),
     mutationDuration: histogram(METRIC_DOMAIN_MANAGER_MUTATION_DURATION, 'Duration of traced mutations'),
-    ruleEvaluations: counter(METRIC_DOMAIN_RULE_EVALUATIONS, 'Business rule evaluations by rule and outcome'),
+    ruleEvaluations: perEvent(METRIC_DOMAIN_RULE_EVALUATIONS, 'Business rule evaluations by rule and outcome'),
     ruleDuration: histogram(METRIC_DOMAIN_RULE_EVALUATION_DURATION, 'Duration of rule evaluations'),
-    cacheInvalidations: counter(METRIC_DOMAIN_CACHE_INVALIDATIONS, 'Cache invalidations by cache and reason'),
-    cacheInvalidatedKeys: counter(METRIC_DOMAIN_CACHE_INVALIDATED_KEYS, 'Cache keys invalidated'),
+    cacheInvalidations: perEvent(METRIC_DOMAIN_CACHE_INVALIDATIONS, 'Cache invalidations by cache and reason'),
+    cacheInvalidatedKeys: perEvent(METRIC_DOMAIN_CACHE_INVALIDATED_KEYS, 'Cache keys invalidated'),
     dropped: counter(METRIC_DOMAIN_TELEMETRY_DROPPED, 'Telemetry records lost, by signal and reason'),
   };
+  flushBeforeCollection(meter, batched);
+  return instruments;
 }

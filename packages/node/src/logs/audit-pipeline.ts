@@ -30,7 +30,7 @@ export function createAuditPipeline(
   let processor: AuditLogRecordProcessor | undefined;
   const spool = config.auditSpool ? openSpool(config, service, onDropped, (records, err) => processor?.spoolWriteFailed(records, err)) : undefined;
   processor = new AuditLogRecordProcessor({
-    exporter: createLogExporter(config.otlp.logs),
+    exporter: createLogExporter(config),
     maxQueueSize: config.auditQueueSize,
     maxExportBatchSize: config.logBatch.maxExportBatchSize,
     scheduledDelayMillis: config.logBatch.scheduledDelayMillis,
