@@ -35,23 +35,4 @@ export default defineConfig(
     files: ['packages/audit-sink/ui-assets/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
   },
-  // Pending: files that other work is rewriting now (issue 16 item 3 and issue 20); each
-  // override goes when that work lands and the file is fixed.
-  {
-    // request-path: logs/* (a redundant `acknowledged = 0`, a `let` never reassigned).
-    files: ['packages/node/src/logs/audit-processor.ts', 'packages/node/src/logs/audit-pipeline.ts'],
-    rules: { 'no-useless-assignment': 'off', 'prefer-const': 'off' },
-  },
-  {
-    // operations: server.ts drops its reference to the request body (`body = undefined`) so it
-    // can be collected while the rows are stored; a line comment saying so replaces this.
-    files: ['packages/audit-sink/src/server.ts'],
-    rules: { 'no-useless-assignment': 'off' },
-  },
-  {
-    // request-path: bench/ is split into one file per scenario; its one stale disable comment
-    // (bench/scale-out.ts) goes then.
-    files: ['bench/**'],
-    linterOptions: { reportUnusedDisableDirectives: 'off' },
-  },
 );

@@ -30,6 +30,7 @@ const LOGS = TELEMETRY_SIGNAL_VALUES.LOGS;
 type AnyTraced = TracedContext<AuthzMeta> | TracedContext<MutationMeta> | TracedContext<RuleMeta>;
 
 const reported = new Set<string>();
+const SCOPE = Object.freeze({ name: PACKAGE_NAME, version: PACKAGE_VERSION, schemaUrl: SCHEMA_URL });
 
 /**
  * The one mapping from @domain-otel/api events to spans, log events and metrics. It patches
@@ -114,6 +115,9 @@ export class DomainInstrumentation extends InstrumentationBase<DomainInstrumenta
       maxCacheKeys: c.maxCacheKeys ?? 20,
       maxValueBytes,
       recordBudgetBytes: recordBudgetBytes(maxValueBytes),
+      authzSpans: c.authzSpans ?? true,
+      sink: c.recordSink,
+      scope: SCOPE,
     };
     return this.cachedRecorder;
   }

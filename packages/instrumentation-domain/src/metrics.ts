@@ -5,6 +5,7 @@ import {
   METRIC_DOMAIN_RULE_EVALUATIONS, METRIC_DOMAIN_TELEMETRY_DROPPED, METRIC_DESCRIPTIONS, METRIC_UNITS,
 } from '@domain-otel/semantic-conventions';
 import type { MetricName } from '@domain-otel/semantic-conventions';
+import { BatchedCounter, flushBeforeCollection } from './batched-counter';
 
 export interface Instruments {
   decisions: Counter;
@@ -29,14 +30,23 @@ export function createInstruments(meter: Meter): Instruments {
   const histogram = (name: MetricName) => meter.createHistogram(name, {
     description: METRIC_DESCRIPTIONS[name], unit: METRIC_UNITS[name], advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
   });
-  return {
-    decisions: counter(METRIC_DOMAIN_AUDIT_DECISIONS),
-    mutations: counter(METRIC_DOMAIN_MANAGER_MUTATIONS),
+  // per-event counters are summed here and handed to the SDK once per collection (batched-counter.ts)
+  const batched: BatchedCounter[] = [];
+  const perEvent = (name: MetricName) => {
+    const c = new BatchedCounter(counter(name));
+    batched.push(c);
+    return c;
+  };
+  const instruments = {
+    decisions: perEvent(METRIC_DOMAIN_AUDIT_DECISIONS),
+    mutations: perEvent(METRIC_DOMAIN_MANAGER_MUTATIONS),
     mutationDuration: histogram(METRIC_DOMAIN_MANAGER_MUTATION_DURATION),
-    ruleEvaluations: counter(METRIC_DOMAIN_RULE_EVALUATIONS),
+    ruleEvaluations: perEvent(METRIC_DOMAIN_RULE_EVALUATIONS),
     ruleDuration: histogram(METRIC_DOMAIN_RULE_EVALUATION_DURATION),
-    cacheInvalidations: counter(METRIC_DOMAIN_CACHE_INVALIDATIONS),
-    cacheInvalidatedKeys: counter(METRIC_DOMAIN_CACHE_INVALIDATED_KEYS),
+    cacheInvalidations: perEvent(METRIC_DOMAIN_CACHE_INVALIDATIONS),
+    cacheInvalidatedKeys: perEvent(METRIC_DOMAIN_CACHE_INVALIDATED_KEYS),
     dropped: counter(METRIC_DOMAIN_TELEMETRY_DROPPED),
   };
+  flushBeforeCollection(meter, batched);
+  return instruments;
 }

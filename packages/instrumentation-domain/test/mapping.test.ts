@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { audit, cacheInvalidated, ruleEvaluated, traceAuthz, traceMutation, traceRule, withActor } from '@domain-otel/api';
 import type { AuditLevel } from '../src';
 import { h, isolateEachTest, only, records, use } from './helpers';
@@ -166,6 +166,21 @@ describe('instrumentation-domain: the mapping', () => {
       assert.equal(denied.attributes['domain.audit.outcome'], 'denied');
       const outcomes = records('domain.audit.decision').map((r) => [r.attributes['domain.audit.outcome'], r.attributes['domain.audit.reason']]);
       assert.deepEqual(outcomes, [['denied', 'not owner'], ['granted', undefined]]);
+    });
+
+    it('authzSpans: false: no span, the decision record alone in the active span\'s trace; failures recorded as before', async () => {
+      use({ authzSpans: false });
+      const outer = trace.getTracer('test').startSpan('request');
+      await context.with(trace.setSpan(context.active(), outer), async () => {
+        assert.equal(traceAuthz({ action: 'delete', manager: 'orders', entityId: 1 }, (ctx) => { ctx.reason = 'not owner'; return false; }), false);
+        assert.equal(await traceAuthz({ action: 'read', manager: 'orders' }, async () => true), true);
+        assert.throws(() => traceAuthz({ action: 'read', manager: 'orders' }, () => { throw new RangeError('bad'); }), RangeError);
+      });
+      outer.end();
+      assert.deepEqual(h.spans.getFinishedSpans().map((s) => s.name), ['request']);
+      const decisions = records('domain.audit.decision');
+      assert.deepEqual(decisions.map((r) => [r.attributes['domain.audit.outcome'], r.attributes['error.type']]), [['denied', undefined], ['granted', undefined], ['denied', 'RangeError']]);
+      for (const r of decisions) assert.equal(r.spanContext?.spanId, outer.spanContext().spanId, 'the record belongs to the active span');
     });
   });
 

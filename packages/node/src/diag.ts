@@ -28,10 +28,19 @@ function describe(a: unknown): string {
   return safeJson(a);
 }
 
+/** One line from a diag call's arguments. */
+export function diagLine(message: unknown, args: unknown[]): string {
+  const extra = args.map(describe).join(' ');
+  return `${describe(message)}${extra ? ` ${extra}` : ''}`.replace(/\s*\n\s*/g, ' ');
+}
+
+export function diagLogLevel(level: LogLevelName): DiagLogLevel {
+  return LEVELS[level];
+}
+
 function write(level: string, message: unknown, args: unknown[]): void {
   try {
-    const extra = args.map(describe).join(' ');
-    const text = `${describe(message)}${extra ? ` ${extra}` : ''}`.replace(/\s*\n\s*/g, ' ');
+    const text = diagLine(message, args);
     process.stderr.write(`${text.startsWith('domain-otel') ? '' : `domain-otel [${level}] `}${text}\n`);
   } catch {
     // nothing sensible left to do

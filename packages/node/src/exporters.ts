@@ -1,61 +1,36 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import type { OtlpSignalConfig } from './config/load';
+import type { DistroConfig, OtlpSignalConfig } from './config/load';
+import { ExportThread, ThreadLogExporter, ThreadSpanExporter } from './export/export-thread';
+import { LazyLogExporter, LazyMetricExporter, LazySpanExporter } from './export/lazy';
 
 /**
- * OTLP exporters built from the parsed configuration. Every option is passed explicitly so
- * the exporters never fall back to re-reading (possibly invalid) environment values.
+ * The OTLP exporters of the configuration. Spans and log records (audit ones included) are
+ * exported by the export thread (DOMAIN_OTEL_EXPORT_THREAD=on, one per process, started on the
+ * first export); otherwise, and for metrics, by the upstream exporter on this thread, loaded on
+ * the first export. Either way nothing of an exporter's package is loaded at start.
  */
-function httpOptions(c: OtlpSignalConfig) {
-  return { url: c.url, headers: c.headers, timeoutMillis: c.timeoutMillis, compression: c.compression as never };
+let thread: ExportThread | undefined;
+
+function exportThread(config: DistroConfig): ExportThread {
+  return (thread ??= new ExportThread({
+    domainOtelExportThread: true,
+    signals: { traces: config.otlp.traces, logs: config.otlp.logs },
+    logLevel: config.logLevel,
+  }));
 }
 
-function grpcOptions(c: OtlpSignalConfig) {
-  const { Metadata, credentials } = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
-  const metadata = new Metadata();
-  for (const [k, v] of Object.entries(c.headers)) metadata.set(k, v);
-  const secure = c.url.startsWith('https:');
-  return {
-    url: c.url,
-    metadata,
-    timeoutMillis: c.timeoutMillis,
-    compression: c.compression as never,
-    credentials: secure ? credentials.createSsl() : credentials.createInsecure(),
-  };
+export function createSpanExporter(config: DistroConfig): SpanExporter {
+  return config.exportThread ? new ThreadSpanExporter(exportThread(config)) : new LazySpanExporter(config.otlp.traces);
 }
 
-export function createSpanExporter(c: OtlpSignalConfig): SpanExporter {
-  switch (c.protocol) {
-    case 'grpc':
-      return new (require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter(grpcOptions(c));
-    case 'http/json':
-      return new (require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter(httpOptions(c));
-    default:
-      return new (require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter(httpOptions(c));
-  }
+export function createLogExporter(config: DistroConfig): LogRecordExporter {
+  return config.exportThread ? new ThreadLogExporter(exportThread(config)) : new LazyLogExporter(config.otlp.logs);
 }
 
-export function createLogExporter(c: OtlpSignalConfig): LogRecordExporter {
-  switch (c.protocol) {
-    case 'grpc':
-      return new (require('@opentelemetry/exporter-logs-otlp-grpc') as typeof import('@opentelemetry/exporter-logs-otlp-grpc')).OTLPLogExporter(grpcOptions(c));
-    case 'http/json':
-      return new (require('@opentelemetry/exporter-logs-otlp-http') as typeof import('@opentelemetry/exporter-logs-otlp-http')).OTLPLogExporter(httpOptions(c));
-    default:
-      return new (require('@opentelemetry/exporter-logs-otlp-proto') as typeof import('@opentelemetry/exporter-logs-otlp-proto')).OTLPLogExporter(httpOptions(c));
-  }
-}
-
-export function createMetricExporter(c: OtlpSignalConfig): PushMetricExporter {
-  switch (c.protocol) {
-    case 'grpc':
-      return new (require('@opentelemetry/exporter-metrics-otlp-grpc') as typeof import('@opentelemetry/exporter-metrics-otlp-grpc')).OTLPMetricExporter(grpcOptions(c));
-    case 'http/json':
-      return new (require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter(httpOptions(c));
-    default:
-      return new (require('@opentelemetry/exporter-metrics-otlp-proto') as typeof import('@opentelemetry/exporter-metrics-otlp-proto')).OTLPMetricExporter(httpOptions(c));
-  }
+export function createMetricExporter(config: DistroConfig): PushMetricExporter {
+  return new LazyMetricExporter(config.otlp.metrics, config.metricsTemporality);
 }
 
 /** "https://user:secret@host/path" → "https://host/path"; header values are never printed. */

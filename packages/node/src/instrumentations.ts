@@ -2,7 +2,9 @@ import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { DomainInstrumentation } from '@domain-otel/instrumentation-domain';
+import type { DomainRecordSink } from '@domain-otel/instrumentation-domain';
 import type { DistroConfig } from './config/load';
+import { EXPRESS_LAYER_TYPES } from './config/variables';
 import type { LazyEntry } from './lazy-instrumentations';
 import { addActorFields, incomingRequestHook } from './request-scope';
 import {
@@ -17,6 +19,8 @@ import {
 export interface FactoryContext {
   /** The AsyncLocalStorage behind the OTel context manager. */
   contextStorage?: AsyncLocalStorage<Context>;
+  /** Where the domain mapping's records go when not through the LoggerProvider (DOMAIN_OTEL_RECORD_PATH). */
+  records?: DomainRecordSink;
 }
 
 type Factory = (config: DistroConfig, context: FactoryContext) => Instrumentation;
@@ -27,10 +31,14 @@ const upstream: Record<string, Factory> = {
     return new HttpInstrumentation({ requestHook: incomingRequestHook(config.correlationHeaders) });
   },
   undici: () => new (require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici')).UndiciInstrumentation(),
-  express: () => new (require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express')).ExpressInstrumentation(),
+  express: (config) => {
+    const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
+    const ignored = EXPRESS_LAYER_TYPES.filter((t) => !config.expressLayers.includes(t));
+    return new ExpressInstrumentation({ ignoreLayersType: ignored as never[] });
+  },
   koa: () => new (require('@opentelemetry/instrumentation-koa') as typeof import('@opentelemetry/instrumentation-koa')).KoaInstrumentation(),
   graphql: () => new (require('@opentelemetry/instrumentation-graphql') as typeof import('@opentelemetry/instrumentation-graphql')).GraphQLInstrumentation(),
-  pg: () => new (require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg')).PgInstrumentation(),
+  pg: (config) => new (require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg')).PgInstrumentation({ ignoreConnectSpans: !config.pgConnectSpans }),
   mysql2: () => new (require('@opentelemetry/instrumentation-mysql2') as typeof import('@opentelemetry/instrumentation-mysql2')).MySQL2Instrumentation(),
   mongodb: () => new (require('@opentelemetry/instrumentation-mongodb') as typeof import('@opentelemetry/instrumentation-mongodb')).MongoDBInstrumentation(),
   ioredis: () => new (require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis')).IORedisInstrumentation(),
@@ -49,6 +57,8 @@ const ours: Record<string, Factory> = {
     maxValueBytes: config.maxValueBytes,
     capture: config.capture,
     contextStorage: context.contextStorage,
+    authzSpans: config.authzSpans,
+    recordSink: context.records,
     ...domainMaxCacheKeys(config),
   }),
   // A `manage all` rule is the superuser: its checks are recorded as bypassed, not granted

@@ -28,6 +28,7 @@ import type { AuditLogRecordProcessor } from './logs/audit-processor';
 import { createAuditPipeline } from './logs/audit-pipeline';
 import { startStrictDelivery } from './logs/strict-delivery';
 import { FilteringLogRecordProcessor } from './logs/filtering-processor';
+import { directRecordSink } from './logs/direct-records';
 import { registerLegacyLogsGlobal } from './logs/legacy-logs-global';
 import { addRedaction } from './redaction/processors';
 import { DISTRO_NAME, DISTRO_VERSION } from './version';
@@ -55,7 +56,7 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
   const spanProcessors: SpanProcessor[] = [];
   for (const name of config.exporters.traces) {
     if (name === 'otlp') {
-      spanProcessors.push(countingSpanPipeline(createSpanExporter(config.otlp.traces), config.spanBatch.maxQueueSize,
+      spanProcessors.push(countingSpanPipeline(createSpanExporter(config), config.spanBatch.maxQueueSize,
         (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.TRACES, reason, n),
         (exporter) => new BatchSpanProcessor({ exporter, ...config.spanBatch, exportTimeoutMillis: config.otlp.traces.timeoutMillis })));
     }
@@ -72,7 +73,7 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
     logProcessors.push(new FilteringLogRecordProcessor(audit, isAudit));
     for (const name of config.exporters.logs) {
       const inner = name === 'otlp'
-        ? countingLogPipeline(createLogExporter(config.otlp.logs), config.logBatch.maxQueueSize,
+        ? countingLogPipeline(createLogExporter(config), config.logBatch.maxQueueSize,
           (reason, n) => countDropped(TELEMETRY_SIGNAL_VALUES.LOGS, reason, n),
           (exporter) => new BatchLogRecordProcessor({ exporter, ...config.logBatch, exportTimeoutMillis: config.otlp.logs.timeoutMillis }))
         : new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() });
@@ -84,7 +85,7 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
 
   const metricReaders: IMetricReader[] = [];
   for (const name of config.exporters.metrics) {
-    const exporter = name === 'otlp' ? createMetricExporter(config.otlp.metrics) : name === 'console' ? new ConsoleMetricExporter() : undefined;
+    const exporter = name === 'otlp' ? createMetricExporter(config) : name === 'console' ? new ConsoleMetricExporter() : undefined;
     if (exporter) {
       metricReaders.push(new PeriodicExportingMetricReader({
         exporter,
@@ -98,7 +99,8 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
   const instrumentationFailed = (name: string, err: unknown) =>
     diag.warn(`domain-otel: instrumentation ${name} could not be loaded and is skipped: ${err instanceof Error ? err.message : String(err)}`);
   // Under --require, instrumentations of libraries load with the library (lazy-instrumentations.ts).
-  const created = createInstrumentations(names, config, { contextStorage: contextManager.storage }, instrumentationFailed, startedBy === 'require');
+  const records = config.recordPath === 'direct' && logProcessors.length > 0 ? directRecordSink(resource, logProcessors) : undefined;
+  const created = createInstrumentations(names, config, { contextStorage: contextManager.storage, records }, instrumentationFailed, startedBy === 'require');
 
   const sdk = startProviders({
     resource,

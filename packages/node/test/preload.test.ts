@@ -102,6 +102,15 @@ describe('@domain-otel/node preload', function () {
     assert.equal(mutation.attributes['domain.correlation.id'], 'corr-9');
   });
 
+  it('the exports themselves are not traced: no client span for a request to the OTLP endpoint, also when the export starts inside a request', async () => {
+    const result = await runApp([...REGISTER, path.join(FIXTURES, 'linger-app.cjs')], otlpEnv(receiver, 'http/protobuf', { OTEL_BLRP_SCHEDULE_DELAY: '100' }));
+    assert.equal(result.code, 0, result.stderr);
+    await receiver.waitFor(() => events(receiver.logs, 'domain.audit.decision').length > 0, 10000, 'decision record');
+    await receiver.waitFor(() => receiver.spans.some((s) => s.name === 'GET /orders' || s.name === 'GET'), 10000, 'the request spans');
+    const exportSpans = receiver.spans.filter((s) => /\/v1\/(logs|traces|metrics)/.test(String(s.attributes['url.full'] ?? s.attributes['http.url'] ?? '')));
+    assert.deepEqual(exportSpans.map((s) => `${s.name} ${String(s.attributes['url.full'])}`), []);
+  });
+
   it('OTEL_SDK_DISABLED=true: nothing loaded, nothing patched, nothing sent', async () => {
     const result = await runApp([...REGISTER, CJS_APP], otlpEnv(receiver, 'http/protobuf', { OTEL_SDK_DISABLED: 'true', OTEL_LOG_LEVEL: 'debug' }));
     assert.equal(result.code, 0, result.stderr);

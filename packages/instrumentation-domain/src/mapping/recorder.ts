@@ -6,7 +6,7 @@ import type { Actor } from '@domain-otel/api';
 import { ATTR_LOG_RECORD_UID } from '@domain-otel/semantic-conventions';
 import type { Instruments } from '../metrics';
 import type { KeyMatcher } from '../redact';
-import type { AuditLevel } from '../types';
+import type { AuditLevel, DomainRecord, DomainRecordSink } from '../types';
 import { uuidv7 } from '../uuidv7';
 import { capText } from '../value-limits';
 import { deliveryTicketOf } from '../delivery-context';
@@ -23,6 +23,11 @@ export interface Recorder {
   readonly maxValueBytes: number;
   /** Byte budget of one record's values. */
   readonly recordBudgetBytes: number;
+  /** A span around each authorization check (else the decision record alone). */
+  readonly authzSpans: boolean;
+  /** Set: records go here instead of through `logger`. */
+  readonly sink: DomainRecordSink | undefined;
+  readonly scope: DomainRecord['scope'];
 }
 
 const LEVEL_RANK: Record<AuditLevel, number> = { none: 0, metadata: 1, changes: 2, full: 3 };
@@ -55,15 +60,14 @@ export function emitEvent(r: Recorder, o: EmitOptions): Promise<void> | undefine
   // RecordBuilder puts the uid first; a uid is made here only for attributes built without it
   const uid = typeof o.attributes[ATTR_LOG_RECORD_UID] === 'string' ? o.attributes[ATTR_LOG_RECORD_UID] : uuidv7(o.timestamp);
   o.attributes[ATTR_LOG_RECORD_UID] = uid;
-  r.logger.emit({
-    eventName: o.eventName,
-    timestamp: o.timestamp,
-    severityNumber: o.severity,
-    severityText: SEVERITY_TEXT[o.severity] ?? 'INFO',
-    body: o.body,
-    attributes: o.attributes,
-  });
-  return o.audit ? deliveryTicketOf(context.active())?.settled : undefined;
+  const severityText = SEVERITY_TEXT[o.severity] ?? 'INFO';
+  const active = context.active();
+  if (r.sink) {
+    r.sink.emit({ eventName: o.eventName, severityNumber: o.severity, severityText, body: o.body, attributes: o.attributes, timestamp: o.timestamp, scope: r.scope }, active);
+  } else {
+    r.logger.emit({ eventName: o.eventName, timestamp: o.timestamp, severityNumber: o.severity, severityText, body: o.body, attributes: o.attributes });
+  }
+  return o.audit ? deliveryTicketOf(active)?.settled : undefined;
 }
 
 const SEVERITY_TEXT: Partial<Record<SeverityNumber, string>> = {

@@ -17,12 +17,15 @@ export type TracedKind = 'authz' | 'mutation' | 'rule';
 type AnyTraced = TracedContext<AuthzMeta> | TracedContext<MutationMeta> | TracedContext<RuleMeta>;
 
 interface OpState {
-  span: Span;
+  /** undefined: an authorization check recorded without a span (Recorder.authzSpans). */
+  span: Span | undefined;
   started: number;
   finished: boolean;
 }
 
-const states = new WeakMap<object, OpState>();
+/** The operation's state, kept on the api's context object itself (a WeakMap entry per operation cost more). */
+const STATE = Symbol('domain-otel.operation');
+type WithState = AnyTraced & { [STATE]?: OpState };
 
 /**
  * Fallback store when no AsyncLocalStorage was handed over: Node < 26 enters stores with
@@ -70,8 +73,12 @@ function spanAttributes(kind: TracedKind, c: AnyTraced): Attributes {
 /** start: open the span as a child of the active one; the returned context is active while fn runs. */
 export function startOperation(r: Recorder, kind: TracedKind, c: AnyTraced): Context {
   const parent = context.active();
+  if (kind === 'authz' && !r.authzSpans) {
+    (c as WithState)[STATE] = { span: undefined, started: performance.now(), finished: false };
+    return parent;
+  }
   const span = r.tracer.startSpan(spanName(kind, c), { kind: SpanKind.INTERNAL, attributes: spanAttributes(kind, c) }, parent);
-  states.set(c, { span, started: performance.now(), finished: false });
+  (c as WithState)[STATE] = { span, started: performance.now(), finished: false };
   return trace.setSpan(parent, span);
 }
 
@@ -80,7 +87,7 @@ export function startOperation(r: Recorder, kind: TracedKind, c: AnyTraced): Con
  * this in a context holding the operation's DeliveryTicket (see instrumentation.ts).
  */
 export function finishOperation(r: Recorder, kind: TracedKind, c: AnyTraced): void {
-  const state = states.get(c);
+  const state = (c as WithState)[STATE];
   if (!state || state.finished) return;
   state.finished = true;
   const { span } = state;
@@ -88,7 +95,7 @@ export function finishOperation(r: Recorder, kind: TracedKind, c: AnyTraced): vo
   const endTime = Date.now();
   const failed = 'error' in c && c.error !== undefined;
   const error = failed ? errorType(c.error) : undefined;
-  if (failed) {
+  if (failed && span) {
     span.setAttribute(ATTR_ERROR_TYPE, error as string);
     if (c.error instanceof Error) span.recordException(c.error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: c.error instanceof Error ? c.error.message : String(c.error) });
@@ -98,7 +105,7 @@ export function finishOperation(r: Recorder, kind: TracedKind, c: AnyTraced): vo
   } else if (kind === 'authz') {
     const m = c.meta as AuthzMeta;
     const outcome = (c.outcome as 'granted' | 'denied' | 'bypassed' | undefined) ?? (!failed && c.result ? 'granted' : 'denied');
-    span.setAttribute(ATTR_DOMAIN_AUDIT_OUTCOME, outcome);
+    span?.setAttribute(ATTR_DOMAIN_AUDIT_OUTCOME, outcome);
     recordDecision(r, {
       action: m.action,
       outcome,
@@ -112,12 +119,12 @@ export function finishOperation(r: Recorder, kind: TracedKind, c: AnyTraced): vo
   } else {
     const m = c.meta as RuleMeta;
     const outcome = failed ? 'error' : ((c.outcome as 'passed' | 'failed' | undefined) ?? (c.result === false ? 'failed' : 'passed'));
-    span.setAttribute(ATTR_DOMAIN_RULE_OUTCOME, outcome);
+    span?.setAttribute(ATTR_DOMAIN_RULE_OUTCOME, outcome);
     if (c.emitEvaluation !== false) {
       recordRuleEvaluation(r, {
         name: m.name, set: m.set, outcome, input: m.input, conditions: c.conditions, durationMs: durationS * 1000, errorType: error,
       }, c.actor, endTime);
     }
   }
-  span.end();
+  span?.end();
 }

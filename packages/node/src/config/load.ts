@@ -127,6 +127,12 @@ export function loadConfig(env: Env = process.env) {
     capture: read(v.capture),
     correlationHeaders: read(v.correlationHeaders),
     shutdownTimeoutMillis: read(v.shutdownTimeout),
+    metricsTemporality: read(v.metricsTemporality),
+    exportThread: read(v.exportThread),
+    recordPath: read(v.recordPath),
+    authzSpans: read(v.authzSpans),
+    expressLayers: read(v.expressLayers),
+    pgConnectSpans: read(v.pgConnectSpans),
     /** Options of our instrumentations from a configuration file, by instrumentation name. */
     instrumentationOptions: files?.instrumentationOptions ?? {},
     configFiles: files?.files ?? [],

@@ -53,6 +53,15 @@ export const RESOURCE_DETECTORS = ['env', 'host', 'os', 'process', 'serviceinsta
 export type ResourceDetectorName = (typeof RESOURCE_DETECTORS)[number];
 
 export const PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'] as const;
+
+export const TEMPORALITY_PREFERENCES = ['cumulative', 'delta', 'lowmemory'] as const;
+export type TemporalityPreference = (typeof TEMPORALITY_PREFERENCES)[number];
+
+export const RECORD_PATHS = ['direct', 'sdk'] as const;
+export type RecordPath = (typeof RECORD_PATHS)[number];
+
+export const EXPRESS_LAYER_TYPES = ['router', 'middleware', 'request_handler'] as const;
+export type ExpressLayerTypeName = (typeof EXPRESS_LAYER_TYPES)[number];
 export type PropagatorName = (typeof PROPAGATORS)[number];
 
 const exporterNames = (extra: readonly string[]) => ['otlp', 'console', 'none', ...extra] as const;
@@ -274,6 +283,38 @@ export const VARIABLES = {
     meaning: 'Incoming request headers read, in order, for `domain.correlation.id`; the trace id is used when none is present.',
     origin: 'domain-otel',
   }),
+  metricsTemporality: spec<TemporalityPreference>({
+    name: 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', parse: p.oneOf(TEMPORALITY_PREFERENCES), default: 'cumulative',
+    defaultText: 'cumulative', accepted: TEMPORALITY_PREFERENCES.join(', '),
+    meaning: 'Aggregation temporality of exported metrics: `delta` for counters, histograms and gauges, `lowmemory` for counters and histograms only, `cumulative` for none.',
+    origin: 'OpenTelemetry',
+  }),
+  exportThread: spec<boolean>({
+    name: 'DOMAIN_OTEL_EXPORT_THREAD', parse: p.onOff, default: true, defaultText: 'on', accepted: 'on, off',
+    meaning: '`on`: spans, log records and audit records are serialised to OTLP and sent by a worker thread started on the first export; the request thread only copies them over (docs/performance.md). Batching, queue limits, drop counting, the audit spool and strict acknowledgements are the same either way. `off`: on the request thread. Metrics are always exported from the request thread (once per interval).',
+    origin: 'domain-otel',
+  }),
+  recordPath: spec<RecordPath>({
+    name: 'DOMAIN_OTEL_RECORD_PATH', parse: p.oneOf(RECORD_PATHS), default: 'direct', defaultText: 'direct', accepted: RECORD_PATHS.join(', '),
+    meaning: '`direct`: the domain mapping hands its records (audit decisions, mutations, rule evaluations, cache invalidations) straight to the log processors as one plain record each. `sdk`: through the LoggerProvider like any log record (an SDK LogRecord per record, its attributes validated and copied again). The records are the same; `direct` costs less per record (docs/performance.md).',
+    origin: 'domain-otel',
+  }),
+  authzSpans: spec<boolean>({
+    name: 'DOMAIN_OTEL_AUTHZ_SPANS', parse: p.onOff, default: true, defaultText: 'on', accepted: 'on, off',
+    meaning: '`on`: a span `authz <action> <manager>` around each `traceAuthz` check, parent of the work done inside it. `off`: the check is recorded by its `domain.audit.decision` record alone, in the trace of the active span (one telemetry item per check instead of two). Decision records are the same either way.',
+    origin: 'domain-otel',
+  }),
+  expressLayers: spec<ExpressLayerTypeName[]>({
+    name: 'DOMAIN_OTEL_EXPRESS_LAYERS', parse: expressLayersParser, default: ['request_handler'], defaultText: 'request_handler',
+    accepted: 'all, none, or a comma list of router, middleware, request_handler',
+    meaning: 'Which Express layers get a span of their own (upstream `express` instrumentation). The route is set on the HTTP server span (`http.route`) whatever this says. The default leaves out a span per middleware and per router on every request (`jsonParser`, `<anonymous>`, …), which carry only their timing.',
+    origin: 'domain-otel',
+  }),
+  pgConnectSpans: spec<boolean>({
+    name: 'DOMAIN_OTEL_PG_CONNECT_SPANS', parse: p.onOff, default: false, defaultText: 'off', accepted: 'on, off',
+    meaning: '`on`: the upstream `pg` instrumentation\'s `pg.connect` / `pg-pool.connect` spans (with `pg.Pool`, one per query, beside the query\'s own span). `off`: only the query spans; waiting for a pool connection shows in the pool metrics (`db.client.connection.*`).',
+    origin: 'domain-otel',
+  }),
   configFile: spec<string | undefined>({
     name: 'DOMAIN_OTEL_CONFIG_FILE', parse: p.nonEmptyString, default: undefined, defaultText: '(none)',
     accepted: 'path of a YAML file',
@@ -290,6 +331,13 @@ export const VARIABLES = {
 function captureParser(raw: string) {
   if (raw.trim().toLowerCase() === 'all') return { ok: true as const, value: [...CAPTURE_KINDS] };
   return p.listOf(CAPTURE_KINDS)(raw);
+}
+
+function expressLayersParser(raw: string) {
+  const v = raw.trim().toLowerCase();
+  if (v === 'all') return { ok: true as const, value: [...EXPRESS_LAYER_TYPES] };
+  if (v === 'none') return { ok: true as const, value: [] };
+  return p.listOf(EXPRESS_LAYER_TYPES)(raw);
 }
 
 function headerListParser(raw: string) {
@@ -311,5 +359,6 @@ export function allVariables(): VariableSpec<unknown>[] {
     v.blrpScheduleDelay, v.blrpMaxQueueSize, v.blrpMaxExportBatchSize,
     v.auditLevel, v.redact, v.maxValueBytes, v.auditDelivery, v.strictTimeout, v.auditQueueSize,
     v.auditSpool, v.auditSpoolDir, v.auditSpoolMaxBytes, v.auditDeadLetterDir, v.capture, v.correlationHeaders, v.shutdownTimeout, v.configFile,
+    v.metricsTemporality, v.exportThread, v.recordPath, v.authzSpans, v.expressLayers, v.pgConnectSpans,
   ] as VariableSpec<unknown>[];
 }

@@ -1,6 +1,7 @@
+import { context as otelContext } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
 import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { ExportResultCode } from '@opentelemetry/core';
+import { ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import type { AuditDeliveryFailure, DeliveryTicket } from '@domain-otel/api';
 import { deliveryTicketOf } from '@domain-otel/instrumentation-domain';
@@ -169,7 +170,7 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
       try {
         acknowledged = sendSync(batches.map((b) => b.map((e) => e.record)));
       } catch {
-        acknowledged = 0;
+        // a send that threw acknowledged nothing: every batch goes to the spool below
       }
       const sent = batches.slice(0, acknowledged).flat();
       this.removeExported(sent);
@@ -305,7 +306,8 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
   private send(entries: readonly AuditEntry[]): Promise<ExportResult> {
     return new Promise<ExportResult>((resolve) => {
       try {
-        this.options.exporter.export(entries.map((e) => e.record), resolve);
+        // untraced: an export started inside a request must not add its HTTP call to that trace
+        otelContext.with(suppressTracing(otelContext.active()), () => this.options.exporter.export(entries.map((e) => e.record), resolve));
       } catch (error) {
         resolve({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
       }
