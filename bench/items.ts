@@ -19,7 +19,6 @@ const { values } = parseArgs({ options: {
   requests: { type: 'string', default: '200' }, enabled: { type: 'string' }, env: { type: 'string', multiple: true, default: [] }, json: { type: 'boolean', default: false },
 } });
 const ROOT = path.resolve(__dirname, '..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const proto = require('otlp-proto-root/build/src/generated/root').opentelemetry.proto;
 
 interface Item { kind: 'span' | 'log'; name: string; traceId: string; bytes: number; attrs: number }

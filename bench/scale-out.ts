@@ -23,7 +23,6 @@ import { migrate } from '../packages/audit-sink/src';
 import { startThrowawayPostgres } from '../packages/audit-sink/test/helpers/throwaway-postgres';
 import { freePorts, ROOT, tempDir, waitForHttpOk } from '../test/collector/helpers';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const protoRoot = require('otlp-proto-root/build/src/generated/root');
 const ExportLogsServiceRequest = protoRoot.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 

@@ -161,7 +161,6 @@ export function parseComponents(output: string): Record<string, Set<string>> {
 // --- a stand-in for the audit sink: a minimal OTLP/HTTP logs endpoint -------------------------
 
 interface Decoder { decode(b: Uint8Array): unknown; toObject(m: unknown, o: object): Record<string, unknown> }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const protoRoot = require('otlp-proto-root/build/src/generated/root') as {
   opentelemetry: { proto: { collector: { logs: { v1: { ExportLogsServiceRequest: Decoder } } } } };
 };

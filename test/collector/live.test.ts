@@ -51,7 +51,7 @@ async function startCollector(bin: string, dir: string, ports: Ports, extra: Rec
     await waitForHttpOk(`http://127.0.0.1:${ports.health}/`);
   } catch (err) {
     await proc.stop();
-    throw new Error(`collector did not become healthy: ${String(err)}\n${proc.log().slice(-3000)}`);
+    throw new Error(`collector did not become healthy: ${String(err)}\n${proc.log().slice(-3000)}`, { cause: err });
   }
   return proc;
 }

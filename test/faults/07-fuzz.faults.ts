@@ -19,7 +19,6 @@ const PER_VALID = 5;
 
 interface Res { status: number; body: string; error?: string; partial?: string }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const logsResponse = require('otlp-proto-root/build/src/generated/root').opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 
 /** The partial-success reason of a 200 answer (records refused one by one), if any. */

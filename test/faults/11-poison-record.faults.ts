@@ -30,7 +30,7 @@ describe('faults 11: poison records refused by the collector', function () {
       [`--set=receivers::otlp::protocols::http::max_request_body_size=${BODY_LIMIT}`]);
     const deadLetterDir = path.join(s.dir, 'state', tag, 'dead-letter');
     let app: Service | undefined;
-    let rejected = 0;
+    let rejected: number;
     try {
       app = startEmitter(s, { tag, n: N, endpoint: `http://127.0.0.1:${http}`, env: {
         FAULT_POISON_EVERY: String(EVERY), OTEL_SERVICE_NAME: service, OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '100', OTEL_METRIC_EXPORT_INTERVAL: '500',

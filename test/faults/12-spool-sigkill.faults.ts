@@ -22,7 +22,7 @@ describe('faults 12: app SIGKILLed while the collector is down, spool adopted on
       const spool = path.join(s.dir, 'state', tag, 'spool-shared');
       const env = { DOMAIN_OTEL_AUDIT_SPOOL_DIR: spool, OTEL_SERVICE_NAME: `faults-s12-${tag}` };
       await s.collector.stop();
-      let emitted = 0;
+      let emitted: number;
       try {
         const app = startEmitter(s, { tag, n: N, rate: RATE, then: 'wait', env });
         if (when === 'after the emission') {

@@ -183,10 +183,10 @@ describe('faults 16: scaled-out topology under node failures', function () {
     };
     const accessCount = async () => Number((await replica.query(
       "SELECT count(*) AS n FROM domain_otel_audit.records WHERE event_name = 'domain.audit.access' AND user_id = $1", [READER_LOGIN])).rows[0].n);
-    let replayMs = 0;
-    let replicaRows = 0;
-    let verified: { code: number | null; ok?: boolean; rows?: number; stderr: string } = { code: null, stderr: '' };
-    let accessRecords = 0;
+    let replayMs: number;
+    let replicaRows: number;
+    let verified: { code: number | null; ok?: boolean; rows?: number; stderr: string };
+    let accessRecords: number;
     try {
       replayMs = await waitForReplay(t.admin, replica);
       const before = await accessCount();

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { channels } from '@domain-otel/api';
 import type { Actor, MutationMeta, TracedContext } from '@domain-otel/api';
+import { subscribeApi } from './api-capture';
 
 /** One finished mutation as the mapping would record it: the final meta, outcome and actor. */
 export type Recorded = MutationMeta & { outcome: string | undefined; actor: Actor | undefined; errorName?: string };
@@ -28,7 +28,7 @@ type Ctx = TracedContext<unknown>;
  * and which operation each one was started in (its parent). `sqlText` turns what the ORM
  * logs into the bare statement.
  */
-export function captureApi(sqlText: (logged: string) => string = (s) => s) {
+export function captureMutations(sqlText: (logged: string) => string = (s) => s) {
   const mutations: Recorded[] = [];
   const others: string[] = [];
   const problems: string[] = [];
@@ -67,21 +67,7 @@ export function captureApi(sqlText: (logged: string) => string = (s) => s) {
     },
     error() {},
   };
-  const other = (name: string) => () => others.push(name);
-  const onDecision = other('audit.decision');
-  const onCache = other('cache.invalidation');
-  const onRule = other('rule.evaluation');
-  const traced = (name: string) => ({ start: other(name), end() {}, asyncStart() {}, asyncEnd() {}, error() {} });
-  const authz = traced('authz');
-  const rule = traced('rule');
-  channels.mutation.subscribe(mutationHandlers as never);
-  channels.mutation.start.bindStore(current, enter);
-  channels.rule.start.bindStore(current, enter);
-  channels.auditDecision.subscribe(onDecision);
-  channels.cacheInvalidation.subscribe(onCache);
-  channels.ruleEvaluation.subscribe(onRule);
-  channels.authz.subscribe(authz);
-  channels.rule.subscribe(rule);
+  const stop = subscribeApi({ mutation: mutationHandlers }, others, { storage: current, enter });
   return {
     mutations,
     others,
@@ -117,15 +103,51 @@ export function captureApi(sqlText: (logged: string) => string = (s) => s) {
     errorOf(record: Recorded): unknown {
       return contexts.get(record)?.error;
     },
-    stop(): void {
-      channels.mutation.unsubscribe(mutationHandlers as never);
-      channels.mutation.start.unbindStore(current);
-      channels.rule.start.unbindStore(current);
-      channels.auditDecision.unsubscribe(onDecision);
-      channels.cacheInvalidation.unsubscribe(onCache);
-      channels.ruleEvaluation.unsubscribe(onRule);
-      channels.authz.unsubscribe(authz);
-      channels.rule.unsubscribe(rule);
+    stop,
+  };
+}
+
+/**
+ * One capture per test, for the ORM suites: `start()` it in `beforeEach`; after each test it is
+ * stopped, and nothing but mutations may have been published. `quietly(fn)` runs fixture writes
+ * uncaptured (then `onResume`), `pause()` stops capturing until the next `start()`.
+ */
+export function capturePerTest<C extends { stop(): void; others: string[] }>(make: () => C, onResume?: () => void) {
+  let capture: C | undefined;
+  const stop = (): C | undefined => {
+    const c = capture;
+    capture = undefined;
+    c?.stop();
+    return c;
+  };
+  afterEach(() => {
+    const c = stop();
+    if (c !== undefined) assert.deepEqual(c.others, [], 'nothing but mutations is published');
+  });
+  return {
+    start(): void {
+      capture = make();
+    },
+    pause(): void {
+      stop();
+    },
+    /** The running capture, if any (for an ORM's logging callback). */
+    get running(): C | undefined {
+      return capture;
+    },
+    /** The running capture (a test that expects one). */
+    get current(): C {
+      assert.ok(capture !== undefined, 'no capture is running');
+      return capture;
+    },
+    quietly: async <T>(fn: () => Promise<T>): Promise<T> => {
+      stop();
+      try {
+        return await fn();
+      } finally {
+        capture = make();
+        onResume?.();
+      }
     },
   };
 }

@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 
 // The upstream protobufjs-generated OTLP module (published in @opentelemetry/otlp-transformer).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const root = require('otlp-proto-root/build/src/generated/root') as ProtoRoot;
 
 interface Decoder { decode(b: Uint8Array): unknown; toObject(m: unknown, o: object): Record<string, unknown> }

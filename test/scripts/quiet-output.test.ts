@@ -45,7 +45,7 @@ describe('first-run output', function () {
     const screen = r.stdout + r.stderr;
     assert.doesNotMatch(screen, /go: downloading/);
     // Every update starts with a carriage return: the terminal shows one line, not a list.
-    const visible = screen.split(/\r?\n/).filter((l) => l.trim() !== '').map((l) => l.split('\r').pop()!.replace(/\x1b\[K/g, ''));
+    const visible = screen.split(/\r?\n/).filter((l) => l.trim() !== '').map((l) => l.split('\r').pop()!.replaceAll(`${String.fromCharCode(27)}[K`, ''));
     assert.equal(visible.length, 1, JSON.stringify(screen));
     assert.match(visible[0]!, /^build-demo: building demo done in \d+s \(log: .*build-demo\.log\)$/);
     assert.match(screen, /\rbuild-demo: building demo … \d+s \(log: /, 'a progress update with the elapsed time');

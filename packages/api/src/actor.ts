@@ -1,4 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  ATTR_CLIENT_ADDRESS, ATTR_DOMAIN_CORRELATION_ID, ATTR_DOMAIN_TENANT_ID, ATTR_USER_AGENT_ORIGINAL, ATTR_USER_ID, ATTR_USER_NAME,
+} from '@domain-otel/semantic-conventions';
 
 /** Who is acting, and in which request: attached to every record published in its scope. */
 export interface Actor {
@@ -18,6 +21,19 @@ export interface Actor {
   /** → `user_agent.original`. */
   userAgent?: string;
 }
+
+/**
+ * The attribute each actor field is recorded as: the one mapping the domain records, their
+ * spans and the distribution's log-line hook all use.
+ */
+export const ACTOR_ATTRIBUTES: Readonly<Record<keyof Actor, string>> = {
+  id: ATTR_USER_ID,
+  name: ATTR_USER_NAME,
+  tenant: ATTR_DOMAIN_TENANT_ID,
+  correlationId: ATTR_DOMAIN_CORRELATION_ID,
+  clientAddress: ATTR_CLIENT_ADDRESS,
+  userAgent: ATTR_USER_AGENT_ORIGINAL,
+};
 
 // One storage per process, even when several copies of this package are loaded
 // (e.g. two versions in node_modules): the scope set through one copy is visible

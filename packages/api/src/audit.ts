@@ -1,10 +1,10 @@
 import { AUDIT_ACTION_VALUES, AUDIT_OUTCOME_VALUES } from '@domain-otel/semantic-conventions';
-import { getActor, snapshotActor } from './actor.js';
-import { channels } from './channels.js';
-import { openDeliveryTicket } from './delivery.js';
-import type { AuditDecision, AuditDecisionMessage } from './types.js';
-import { RESOLVED } from './util.js';
-import { checkEnum, checkName, valueSet } from './validate.js';
+import { getActor, snapshotActor } from './actor';
+import { channels } from './channels';
+import { openDeliveryTicket } from './delivery';
+import type { AuditDecision, AuditDecisionMessage } from './types';
+import { RESOLVED } from './util';
+import { checkEnum, checkName, valueSet } from './validate';
 
 const ACTIONS = valueSet(AUDIT_ACTION_VALUES);
 const OUTCOMES = valueSet(AUDIT_OUTCOME_VALUES);

@@ -7,7 +7,7 @@ import type {
   RuleEvaluationMessage,
   RuleMeta,
   TracedContext,
-} from './types.js';
+} from './types';
 
 /**
  * Channel names. Plain channels carry point events; tracing channels

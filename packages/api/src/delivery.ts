@@ -12,9 +12,9 @@
 //     ledger says why: shut down, no audit pipeline, …). The awaited operation settles with it.
 //
 // With no ledger registered (async delivery) none of this runs.
-import { AuditDeliveryError } from './errors.js';
-import type { AuditDeliveryFailure } from './errors.js';
-import { noop } from './util.js';
+import { AuditDeliveryError } from './errors';
+import type { AuditDeliveryFailure } from './errors';
+import { noop } from './util';
 
 export type { AuditDeliveryFailure };
 

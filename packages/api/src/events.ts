@@ -1,9 +1,9 @@
 // Point events without strict delivery: cache invalidations and rule results.
 import { CACHE_REASON_VALUES, RULE_OUTCOME_VALUES } from '@domain-otel/semantic-conventions';
-import { getActor, snapshotActor } from './actor.js';
-import { channels } from './channels.js';
-import type { CacheInvalidation, RuleEvaluation } from './types.js';
-import { checkEnum, checkName, valueSet } from './validate.js';
+import { getActor, snapshotActor } from './actor';
+import { channels } from './channels';
+import type { CacheInvalidation, RuleEvaluation } from './types';
+import { checkEnum, checkName, valueSet } from './validate';
 
 const REASONS = valueSet(CACHE_REASON_VALUES);
 const RULE_OUTCOMES = valueSet(RULE_OUTCOME_VALUES);

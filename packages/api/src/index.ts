@@ -1,7 +1,8 @@
-export { actorStorage, getActor, setActor, withActor, type Actor } from './actor.js';
-export { audit } from './audit.js';
-export { CHANNEL_NAMES, channels, type MessageChannel, type TracedChannel } from './channels.js';
-export { AuditDeliveryError, type AuditDeliveryFailure } from './errors.js';
+export { ACTOR_ATTRIBUTES, actorStorage, getActor, setActor, withActor, type Actor } from './actor';
+export { audit } from './audit';
+export { failureReporter, isThenable, type FailureLog, type FailureReporter } from './adapter-kit';
+export { CHANNEL_NAMES, channels, type MessageChannel, type TracedChannel } from './channels';
+export { AuditDeliveryError, type AuditDeliveryFailure } from './errors';
 export {
   DeliveryTicket,
   setAuditDeliveryLedger,
@@ -9,9 +10,9 @@ export {
   type DeliveryState,
   type DeliveryTicketOptions,
   type NotQueued,
-} from './delivery.js';
-export { cacheInvalidated, ruleEvaluated } from './events.js';
-export { traceAuthz, traceMutation, traceRule } from './trace.js';
+} from './delivery';
+export { cacheInvalidated, ruleEvaluated } from './events';
+export { traceAuthz, traceMutation, traceRule } from './trace';
 export type {
   AuditAction,
   AuditDecision,
@@ -30,4 +31,4 @@ export type {
   RuleOutcome,
   TracedContext,
   TracedKind,
-} from './types.js';
+} from './types';

@@ -7,13 +7,13 @@ import {
   MUTATION_OUTCOME_VALUES,
   RULE_OUTCOME_VALUES,
 } from '@domain-otel/semantic-conventions';
-import { getActor, snapshotActor } from './actor.js';
-import { channels, type TracedChannel } from './channels.js';
-import { openDeliveryTicket } from './delivery.js';
-import type { DeliveryTicket } from './delivery.js';
-import type { AuthzMeta, MutationMeta, RuleMeta, TracedContext, TracedKind } from './types.js';
-import { hrNow, isThenable } from './util.js';
-import { checkEnum, checkName, valueSet } from './validate.js';
+import { getActor, snapshotActor } from './actor';
+import { channels, type TracedChannel } from './channels';
+import { openDeliveryTicket } from './delivery';
+import type { DeliveryTicket } from './delivery';
+import type { AuthzMeta, MutationMeta, RuleMeta, TracedContext, TracedKind } from './types';
+import { hrNow, isThenable } from './util';
+import { checkEnum, checkName, valueSet } from './validate';
 
 const AUDIT_ACTIONS = valueSet(AUDIT_ACTION_VALUES);
 const MUTATION_ACTIONS = valueSet(MUTATION_ACTION_VALUES);

@@ -6,8 +6,8 @@ import type {
   MutationAction,
   RuleOutcome,
 } from '@domain-otel/semantic-conventions';
-import type { Actor } from './actor.js';
-import type { DeliveryTicket } from './delivery.js';
+import type { Actor } from './actor';
+import type { DeliveryTicket } from './delivery';
 
 export type { AuditAction, AuditOutcome, CacheInvalidationReason, MutationAction, RuleOutcome };
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { getActor, setActor, withActor } from '../src/index.js';
-import { tick } from './helpers.js';
+import { getActor, setActor, withActor } from '../src/index';
+import { tick } from './helpers';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

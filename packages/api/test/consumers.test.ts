@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import * as src from '../src/index.js';
+import * as src from '../src/index';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const NODE = join(ROOT, 'node_modules', '.bin', 'node');

@@ -13,9 +13,9 @@ import {
   type AuditDecisionMessage,
   type CacheInvalidationMessage,
   type RuleEvaluationMessage,
-} from '../src/index.js';
-import { resetWarnings } from '../src/validate.js';
-import { tick } from './helpers.js';
+} from '../src/index';
+import { resetWarnings } from '../src/validate';
+import { tick } from './helpers';
 
 /** Subscribes by channel *name* (what any other copy of the api would publish on). */
 function collect<M>(name: string) {

@@ -1,4 +1,4 @@
-import type { TracedChannel, TracedContext } from '../src/index.js';
+import type { TracedChannel, TracedContext } from '../src/index';
 
 export type TracedEventName = 'start' | 'end' | 'asyncStart' | 'asyncEnd' | 'error';
 

@@ -10,8 +10,8 @@ import {
   traceRule,
   type AuditDecision,
   type AuditDecisionMessage,
-} from '../src/index.js';
-import { recordTraced } from './helpers.js';
+} from '../src/index';
+import { recordTraced } from './helpers';
 
 /** An object that counts every property read. */
 function watched<T extends object>(target: T): { value: T; reads: () => number } {

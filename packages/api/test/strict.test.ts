@@ -14,8 +14,8 @@ import {
   type MutationMeta,
   type NotQueued,
   type TracedContext,
-} from '../src/index.js';
-import { isSettled, unhandledRejectionsDuring } from './helpers.js';
+} from '../src/index';
+import { isSettled, unhandledRejectionsDuring } from './helpers';
 
 const META: MutationMeta = { action: 'create', manager: 'InvoiceManager', entityId: 1 };
 const decision = { action: 'delete', outcome: 'granted', manager: 'InvoiceManager', entityId: 7 } as const;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { channels, getActor, traceAuthz, traceMutation, traceRule, withActor, type MutationMeta, type TracedContext } from '../src/index.js';
-import { recordTraced, tick } from './helpers.js';
+import { channels, getActor, traceAuthz, traceMutation, traceRule, withActor, type MutationMeta, type TracedContext } from '../src/index';
+import { recordTraced, tick } from './helpers';
 
 const META: MutationMeta = { action: 'update', manager: 'InvoiceManager', entityId: 7, changedFields: ['total'] };
 

@@ -24,7 +24,6 @@ import { defaultWorkers } from '../src/cli';
 import { startThrowawayPostgres } from '../test/helpers/throwaway-postgres';
 import { startSinkTelemetry } from '../src/telemetry/sink-telemetry';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const root = require('otlp-proto-root/build/src/generated/root');
 const logsV1 = root.opentelemetry.proto.collector.logs.v1;
 

@@ -9,11 +9,8 @@
  */
 import { hostname, userInfo } from 'node:os';
 import type { Pool } from 'pg';
-import { EVENT_AUDIT_ACCESS } from './conventions';
 import { sqlState } from './errors';
 import { SCHEMA } from './sql-text';
-
-export { EVENT_AUDIT_ACCESS };
 
 export interface AccessEntry {
   /** A CLI command, or what a person did in the viewer (`domain-otel-audit ui`): searched, opened a record, exported, downloaded a proof. */

@@ -83,5 +83,5 @@ export function sha256(...parts: Array<string | Uint8Array>): Buffer {
 export function storableString(s: string): string {
   // eslint-disable-next-line no-control-regex
   if (!/[\u0000\uD800-\uDFFF]/.test(s)) return s;
-  return (s as string & { toWellFormed(): string }).toWellFormed().replace(/\u0000/g, '\uFFFD');
+  return (s as string & { toWellFormed(): string }).toWellFormed().replaceAll('\u0000', '\uFFFD');
 }

@@ -15,22 +15,11 @@
  */
 import { createHash, hash } from 'node:crypto';
 import { RawJson, canonicalJson, sha256 } from './canonical';
+import type { ExtractedColumns } from './columns';
 import type { PlainRecord } from './otlp';
 
-export interface RowContent {
-  uid: string;
+export interface RowContent extends ExtractedColumns {
   uid_generated: boolean;
-  event_name: string;
-  time_unix_nano: string;
-  action: string | null;
-  outcome: string | null;
-  manager: string | null;
-  entity_id: string | null;
-  user_id: string | null;
-  tenant_id: string | null;
-  trace_id: string | null;
-  span_id: string | null;
-  service: string | null;
   /** ISO-8601 with milliseconds, UTC. */
   received_at: string;
   record: PlainRecord | unknown;

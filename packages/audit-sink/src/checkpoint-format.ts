@@ -181,7 +181,7 @@ export function loadCheckpoint(dir: string, n: number, key: VerifierKey): Loaded
   try {
     body = parseBody(openNote(noteBytes.toString('utf8'), key));
   } catch (err) {
-    throw new Error(`checkpoint ${n}: ${(err as Error).message}`);
+    throw new Error(`checkpoint ${n}: ${(err as Error).message}`, { cause: err });
   }
   if (body.number !== n) throw new Error(`checkpoint ${n}: the signed text says checkpoint ${body.number} (file renamed or reordered)`);
   if (body.origin !== key.name) throw new Error(`checkpoint ${n}: origin ${body.origin} is not the key's name ${key.name}`);

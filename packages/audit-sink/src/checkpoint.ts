@@ -323,7 +323,7 @@ function writeNew(path: string, bytes: Buffer): void {
   try {
     linkSync(tmp, path); // fails if a checkpoint of that number appeared meanwhile
   } catch (err) {
-    throw new Error(`${path}: cannot create (${(err as Error).message}); is another checkpoint writer using this directory?`);
+    throw new Error(`${path}: cannot create (${(err as Error).message}); is another checkpoint writer using this directory?`, { cause: err });
   } finally {
     unlinkSync(tmp);
   }

@@ -6,19 +6,18 @@
  * integers, bytes, trace ids) are handled by `Format`-specific readers.
  */
 import {
-  ATTR_AUDIT_ACTION,
-  ATTR_AUDIT_OUTCOME,
-  ATTR_DEPRECATED_EVENT_NAME,
-  ATTR_ENTITY_ID,
+  ATTR_DOMAIN_AUDIT_ACTION,
+  ATTR_DOMAIN_AUDIT_OUTCOME,
+  ATTR_DOMAIN_ENTITY_ID,
+  ATTR_DOMAIN_MANAGER_NAME,
+  ATTR_DOMAIN_MUTATION_ACTION,
+  ATTR_DOMAIN_MUTATION_OUTCOME,
+  ATTR_DOMAIN_TENANT_ID,
   ATTR_LOG_RECORD_UID,
-  ATTR_MANAGER_NAME,
-  ATTR_MUTATION_ACTION,
-  ATTR_MUTATION_OUTCOME,
-  ATTR_SERVICE_NAME,
-  ATTR_TENANT_ID,
   ATTR_USER_ID,
-  AUDIT_EVENT_NAMES,
-} from './conventions';
+  isAuditEventName,
+} from '@domain-otel/semantic-conventions';
+import { ATTR_DEPRECATED_EVENT_NAME, ATTR_SERVICE_NAME } from './conventions';
 import { canonicalJson, sha256, shareCanonical, storableString, type PlainValue } from './canonical';
 import {
   MAX_ATTRIBUTES,
@@ -45,7 +44,6 @@ interface ProtoType {
   decode(buf: Uint8Array): unknown;
   encode(msg: object): { finish(): Uint8Array };
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const generatedRoot = require('otlp-proto-root/build/src/generated/root') as {
   opentelemetry: {
     proto: {
@@ -206,7 +204,7 @@ function streamProtobuf(body: Uint8Array, opts: DecodeOptions, counts: DecodeCou
   walkLogsRequest(body, (span, path, resource, scope) => {
     counts.total++;
     const eventName = eventNameOf(body, span);
-    if (!AUDIT_EVENT_NAMES.has(eventName)) {
+    if (!isAuditEventName(eventName)) {
       counts.ignored++;
       return;
     }
@@ -526,7 +524,7 @@ function walkRequest(msg: unknown, format: Format, opts: DecodeOptions, counts: 
           throw new RequestTooLarge(`more than ${MAX_LOG_RECORDS_PER_REQUEST} log records in one request; send smaller batches`);
         }
         const eventName = rawEventName(lr, format);
-        if (!AUDIT_EVENT_NAMES.has(eventName)) {
+        if (!isAuditEventName(eventName)) {
           counts.ignored++;
           continue;
         }
@@ -629,12 +627,12 @@ function toAuditRecord(
     uidGenerated,
     eventName: record.eventName,
     timeUnixNano: effectiveTime(record.timeUnixNano, record.observedTimeUnixNano, opts.receivedUnixNano),
-    action: columnText(attributes[ATTR_AUDIT_ACTION] ?? attributes[ATTR_MUTATION_ACTION]),
-    outcome: columnText(attributes[ATTR_AUDIT_OUTCOME] ?? attributes[ATTR_MUTATION_OUTCOME]),
-    manager: columnText(attributes[ATTR_MANAGER_NAME]),
-    entityId: columnText(attributes[ATTR_ENTITY_ID]),
+    action: columnText(attributes[ATTR_DOMAIN_AUDIT_ACTION] ?? attributes[ATTR_DOMAIN_MUTATION_ACTION]),
+    outcome: columnText(attributes[ATTR_DOMAIN_AUDIT_OUTCOME] ?? attributes[ATTR_DOMAIN_MUTATION_OUTCOME]),
+    manager: columnText(attributes[ATTR_DOMAIN_MANAGER_NAME]),
+    entityId: columnText(attributes[ATTR_DOMAIN_ENTITY_ID]),
     userId: columnText(attributes[ATTR_USER_ID]),
-    tenantId: columnText(attributes[ATTR_TENANT_ID]),
+    tenantId: columnText(attributes[ATTR_DOMAIN_TENANT_ID]),
     traceId: record.traceId,
     spanId: record.spanId,
     service: columnText(resource.attributes[ATTR_SERVICE_NAME]),

@@ -1,7 +1,8 @@
 /** `domain-otel-audit query`: filters over the extracted columns, table or NDJSON output. */
 import type { Pool } from 'pg';
-import { EVENT_AUDIT_ACCESS } from './conventions';
+import { EVENT_DOMAIN_AUDIT_ACCESS } from '@domain-otel/semantic-conventions';
 import { SCHEMA } from './store';
+import type { ExtractedColumns } from './columns';
 
 export interface QueryFilters {
   user?: string;
@@ -23,20 +24,8 @@ export interface QueryFilters {
   order?: 'asc' | 'desc';
 }
 
-export interface AuditRow {
+export interface AuditRow extends ExtractedColumns {
   time: string;
-  time_unix_nano: string;
-  event_name: string;
-  action: string | null;
-  outcome: string | null;
-  manager: string | null;
-  entity_id: string | null;
-  user_id: string | null;
-  tenant_id: string | null;
-  service: string | null;
-  trace_id: string | null;
-  span_id: string | null;
-  uid: string;
   uid_generated: boolean;
   chain: string;
   seq: string;
@@ -67,7 +56,7 @@ export function buildQuery(f: QueryFilters): { text: string; values: unknown[] }
     where.push(`${column} = $${values.length}`);
   }
   // Access records (who ran domain-otel-audit) are listed when asked for by event or uid.
-  if (f.event === undefined && f.uid === undefined) where.push(`event_name <> '${EVENT_AUDIT_ACCESS}'`);
+  if (f.event === undefined && f.uid === undefined) where.push(`event_name <> '${EVENT_DOMAIN_AUDIT_ACCESS}'`);
   if (f.from) {
     values.push(f.from.toISOString());
     where.push(`time >= $${values.length}`);

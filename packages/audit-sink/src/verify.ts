@@ -20,6 +20,7 @@ import type { VerifierKey } from './signed-note';
 import { ExtraChecks } from './verify-extra';
 import { SCHEMA } from './store';
 import { quoteIdent } from './sql-text';
+import type { ExtractedColumns } from './columns';
 
 export interface ChainReport {
   chain: string;
@@ -83,21 +84,9 @@ export interface VerifyOptions {
   progress?: (line: string) => void;
 }
 
-interface VerifyRow {
+interface VerifyRow extends ExtractedColumns {
   seq: string;
-  uid: string;
   uid_generated: boolean;
-  event_name: string;
-  time_unix_nano: string;
-  action: string | null;
-  outcome: string | null;
-  manager: string | null;
-  entity_id: string | null;
-  user_id: string | null;
-  tenant_id: string | null;
-  trace_id: string | null;
-  span_id: string | null;
-  service: string | null;
   received_at: Date;
   record: unknown;
   content_hash: Buffer;

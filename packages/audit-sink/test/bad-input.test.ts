@@ -5,7 +5,6 @@ import { AuditReceiver } from '../src';
 import { startSink, TOKEN, type SinkFixture } from './helpers/sink-fixture';
 import { assertExported, decision, exportWith, sdkRecords, uid } from './helpers/otlp-client';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const root = require('otlp-proto-root/build/src/generated/root');
 const logsV1 = root.opentelemetry.proto.collector.logs.v1;
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { canonicalJson, decodeExportLogsRequest, encodeExportLogsResponse, PayloadError } from '../src';
 import { parseBytes, parseDuration, parseTime } from '../src/args';
+import { AUDIT_EVENT_NAMES, REGISTRY } from '@domain-otel/semantic-conventions';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const root = require('otlp-proto-root/build/src/generated/root');
 const logsV1 = root.opentelemetry.proto.collector.logs.v1;
 
@@ -88,6 +88,17 @@ describe('audit-sink decoding (no database)', () => {
       opts,
     );
     assert.deepEqual([r.total, r.ignored, r.audit.length], [3, 2, 1]);
+  });
+
+  it('stores the audit events of @domain-otel/semantic-conventions and no other registered event, in JSON and protobuf', () => {
+    const events = REGISTRY.filter((e) => e.kind === 'event').map((e) => e.name);
+    const body = req(events.map((eventName) => ({ eventName })));
+    const json = decodeExportLogsRequest(Buffer.from(JSON.stringify(body)), 'json', opts);
+    const proto = decodeExportLogsRequest(logsV1.ExportLogsServiceRequest.encode(logsV1.ExportLogsServiceRequest.fromObject(body)).finish(), 'protobuf', opts);
+    for (const r of [json, proto]) {
+      assert.deepEqual(r.audit.map((a) => a.eventName), [...AUDIT_EVENT_NAMES]);
+      assert.equal(r.ignored, events.length - AUDIT_EVENT_NAMES.length);
+    }
   });
 
   it('rejects a JSON request with wrong types with the path of the field', () => {

@@ -4,7 +4,6 @@ import { RawJson, shareCanonical } from '../src/canonical';
 import { sha256 } from '../src/canonical';
 import { contentHash, type RowContent } from '../src/chain';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const root = require('otlp-proto-root/build/src/generated/root');
 const logsV1 = root.opentelemetry.proto.collector.logs.v1;
 

@@ -2,27 +2,15 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { startSink, TOKEN, type SinkFixture } from './helpers/sink-fixture';
 import { assertExported, decision, exportWith, sdkRecords, uid } from './helpers/otlp-client';
+import type { ExtractedColumns } from '../src/columns';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const root = require('otlp-proto-root/build/src/generated/root');
 const logsV1 = root.opentelemetry.proto.collector.logs.v1;
 
-interface Row {
+interface Row extends ExtractedColumns {
   time: Date;
-  time_unix_nano: string;
   seq: string;
-  uid: string;
   uid_generated: boolean;
-  event_name: string;
-  action: string | null;
-  outcome: string | null;
-  manager: string | null;
-  entity_id: string | null;
-  user_id: string | null;
-  tenant_id: string | null;
-  trace_id: string | null;
-  span_id: string | null;
-  service: string | null;
   record: Record<string, unknown>;
 }
 

@@ -8,7 +8,6 @@ import { cli } from './helpers/cli-run';
 import { startSink, type SinkFixture } from './helpers/sink-fixture';
 import { assertExported, decision, exportWith, postRecords, sdkRecords } from './helpers/otlp-client';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const root = require('otlp-proto-root/build/src/generated/root');
 const logsV1 = root.opentelemetry.proto.collector.logs.v1;
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { runCli } from '../src/cli';
 import { OtlpReceiver } from '../../../test/helpers/otlp-receiver';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './helpers/throwaway-postgres';
-import { assertExported, decision, exportWith, postRecords, sdkRecords, uid } from './helpers/otlp-client';
+import { assertExported, decision, exportWith, postRecords, sdkRecords } from './helpers/otlp-client';
 import { TOKEN } from './helpers/sink-fixture';
 
 const CLI = join(__dirname, '..', 'src', 'cli.ts');

@@ -8,7 +8,6 @@ import { startSink, TOKEN, type SinkFixture } from './helpers/sink-fixture';
 import { cli } from './helpers/cli-run';
 import { assertExported, decision, exportWith, sdkRecords } from './helpers/otlp-client';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const root = require('otlp-proto-root/build/src/generated/root');
 const logsV1 = root.opentelemetry.proto.collector.logs.v1;
 

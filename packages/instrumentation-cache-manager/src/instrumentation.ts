@@ -1,8 +1,7 @@
 import { types as utilTypes } from 'node:util';
-import { diag } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
-import { cacheInvalidated, channels } from '@domain-otel/api';
-import type { CacheInvalidation } from '@domain-otel/api';
+import { cacheInvalidated, channels, failureReporter } from '@domain-otel/api';
+import type { CacheInvalidation, FailureReporter } from '@domain-otel/api';
 import type {
   CacheLike, CacheManagerExports, ClearSnapshot, CreateCache, DelEvent, KeyvLike, MdelEvent,
 } from './internal-types';
@@ -14,15 +13,6 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 export const SUPPORTED_VERSIONS = ['>=6 <8'];
 
 const DEFAULT_MAX_KEYS = 100;
-
-const log = diag.createComponentLogger({ namespace: PACKAGE_NAME });
-const reported = new Set<string>();
-
-function reportOnce(where: string, err: unknown): void {
-  if (reported.has(where)) return;
-  reported.add(where);
-  log.error(`${where} failed; the cache itself was not affected. Further failures here are not reported.`, err);
-}
 
 /** Options each instrumented cache was created with (for naming), and its stores. */
 const cacheOptions = new WeakMap<object, Readonly<Record<string, unknown>>>();
@@ -98,6 +88,11 @@ export class CacheManagerInstrumentation extends InstrumentationBase<CacheManage
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
   }
 
+  /** Reports a failure of this adapter's bookkeeping once per place, through its diag logger. */
+  private get failures(): FailureReporter {
+    return failureReporter(this._diag, 'the cache');
+  }
+
   protected init(): InstrumentationNodeModuleDefinition[] {
     return [
       new InstrumentationNodeModuleDefinition(
@@ -114,7 +109,7 @@ export class CacheManagerInstrumentation extends InstrumentationBase<CacheManage
     const target = facade ?? (writable(exports, 'createCache') ? exports : undefined);
     const current = (target ?? exports).createCache;
     if (typeof current !== 'function') {
-      log.warn('cache-manager: no createCache function exported; invalidations are not recorded');
+      this._diag.warn('cache-manager: no createCache function exported; invalidations are not recorded');
       return exports;
     }
     const into = target ?? facadeFor(exports);
@@ -134,7 +129,7 @@ export class CacheManagerInstrumentation extends InstrumentationBase<CacheManage
       try {
         self.attach(cache, args[0]);
       } catch (err) {
-        reportOnce('instrumenting a cache-manager cache', err);
+        self.failures.reportOnce('instrumenting a cache-manager cache', err);
       }
       return cache;
     };
@@ -210,11 +205,7 @@ export class CacheManagerInstrumentation extends InstrumentationBase<CacheManage
 
   private guard(where: string, fn: () => void): void {
     // A throwing listener would make cache-manager reject the app's call: never let one out.
-    try {
-      fn();
-    } catch (err) {
-      reportOnce(`recording ${where}`, err);
-    }
+    this.failures.safely(`recording ${where}`, fn);
   }
 
   private maxKeys(): number {

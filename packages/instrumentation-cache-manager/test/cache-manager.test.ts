@@ -2,11 +2,8 @@
 // every path, event by event.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { trace } from '@opentelemetry/api';
 import { traceMutation, traceRule, withActor } from '@domain-otel/api';
 import type { CacheInvalidation } from '@domain-otel/api';
-import { DomainInstrumentation } from '../../instrumentation-domain/src';
-import { otelHarness } from '../../../test/helpers/otel-harness';
 import { CacheManagerInstrumentation, nameCache } from '../src';
 import { assertExactly, captureApi, nextTurn } from './helpers';
 
@@ -210,38 +207,6 @@ describe('cache-manager instrumentation (in process, root version)', () => {
       assert.equal(capture.parentOf(inRule!), ruleCtx);
       assert.equal(capture.parentOf(inMutation!), mutationCtx);
       assert.deepEqual(capture.others.splice(0), ['rule', 'mutation'], 'the test\'s own rule and mutation');
-    });
-
-    it('through the mapping: the log event belongs to the mutation span, which is the rule span\'s child', async () => {
-      const h = otelHarness();
-      h.reset();
-      const domain = new DomainInstrumentation({ contextStorage: h.contextStorage });
-      domain.setMeterProvider(h.freshMeterProvider());
-      try {
-        const cache = named('orders');
-        await fill(cache, ['order:7']);
-        await withActor({ id: '7' }, () => traceRule({ name: 'close-orders' }, () =>
-          traceMutation({ action: 'update', manager: 'Order', entityId: 7 }, async () => cache.del('order:7'))));
-        const spans = h.spans.getFinishedSpans();
-        const mutationSpan = spans.find((s) => s.name === 'update Order');
-        const ruleSpan = spans.find((s) => s.name === 'rule close-orders');
-        assert.ok(mutationSpan && ruleSpan, `spans: ${spans.map((s) => s.name).join(', ')}`);
-        assert.equal(mutationSpan.parentSpanContext?.spanId, ruleSpan.spanContext().spanId);
-        const events = h.logs.getFinishedLogRecords().filter((r) => r.eventName === 'domain.cache.invalidation');
-        assert.equal(events.length, 1);
-        const [event] = events;
-        assert.equal(event!.spanContext?.spanId, mutationSpan.spanContext().spanId);
-        assert.equal(event!.spanContext?.traceId, mutationSpan.spanContext().traceId);
-        assert.deepEqual(
-          [event!.attributes['domain.cache.name'], event!.attributes['domain.cache.reason'], event!.attributes['domain.cache.key_count'], event!.attributes['domain.cache.keys'], event!.attributes['user.id']],
-          ['orders', 'manual', 1, ['order:7'], '7'],
-        );
-        assert.equal(trace.getActiveSpan(), undefined);
-      } finally {
-        domain.disable();
-        capture.take();
-        capture.others.splice(0);
-      }
     });
   });
 

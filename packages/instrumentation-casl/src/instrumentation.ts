@@ -1,6 +1,6 @@
-import { diag } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
-import { audit, channels } from '@domain-otel/api';
+import { audit, channels, failureReporter } from '@domain-otel/api';
+import type { FailureReporter } from '@domain-otel/api';
 import { buildDecision, subjectTypeName } from './decision';
 import type {
   AbilityLike, AbilityPrototype, CaslModuleExports, CheckArgs, CheckFrame, ForbiddenErrorLike, ForbiddenErrorPrototype,
@@ -10,15 +10,6 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 
 /** Versions whose `can`/`cannot`/`relevantRuleFor`/`ForbiddenError` shapes were verified. */
 export const SUPPORTED_VERSIONS = ['>=6 <8'];
-
-const log = diag.createComponentLogger({ namespace: PACKAGE_NAME });
-const reported = new Set<string>();
-
-function reportOnce(where: string, err: unknown): void {
-  if (reported.has(where)) return;
-  reported.add(where);
-  log.error(`${where} failed; the check itself was not affected. Further failures here are not reported.`, err);
-}
 
 /**
  * The check being evaluated right now. CASL checks are synchronous, so one slot (saved and
@@ -61,6 +52,11 @@ export class CaslInstrumentation extends InstrumentationBase<CaslInstrumentation
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
   }
 
+  /** Reports a failure of this adapter's bookkeeping once per place, through its diag logger. */
+  private get failures(): FailureReporter {
+    return failureReporter(this._diag, 'the check');
+  }
+
   override setConfig(config: CaslInstrumentationConfig = {}): void {
     super.setConfig(config);
     this.sampleRatio = undefined;
@@ -80,7 +76,7 @@ export class CaslInstrumentation extends InstrumentationBase<CaslInstrumentation
   private patch(exports: CaslModuleExports): CaslModuleExports {
     const proto = checkPrototype(exports);
     if (proto === undefined) {
-      log.warn('@casl/ability: no class with can/relevantRuleFor found; checks are not recorded');
+      this._diag.warn('@casl/ability: no class with can/relevantRuleFor found; checks are not recorded');
     } else {
       this._wrap(proto, 'relevantRuleFor', (original) => wrapRelevantRuleFor(original));
       this._wrap(proto, 'can', (original) => this.wrapCan(original));
@@ -88,7 +84,7 @@ export class CaslInstrumentation extends InstrumentationBase<CaslInstrumentation
     }
     const errorProto = forbiddenErrorPrototype(exports);
     if (errorProto === undefined) {
-      log.warn('@casl/ability: ForbiddenError.throwUnlessCan not found; ForbiddenError checks are not recorded');
+      this._diag.warn('@casl/ability: ForbiddenError.throwUnlessCan not found; ForbiddenError checks are not recorded');
     } else if (typeof errorProto.unlessCan === 'function') {
       // throwUnlessCan calls unlessCan (6.1+): wrapping unlessCan covers both exactly once.
       this._wrap(errorProto, 'unlessCan', (original) => this.wrapUnlessCan(original as NonNullable<ForbiddenErrorPrototype['unlessCan']>));
@@ -199,7 +195,7 @@ export class CaslInstrumentation extends InstrumentationBase<CaslInstrumentation
     const raw = this._config.grantedReadSampleRatio;
     let ratio = 1;
     if (typeof raw === 'number' && raw >= 0 && raw <= 1) ratio = raw;
-    else if (raw !== undefined) log.warn(`grantedReadSampleRatio must be a number from 0 to 1, got ${String(raw)}; recording every granted read`);
+    else if (raw !== undefined) this._diag.warn(`grantedReadSampleRatio must be a number from 0 to 1, got ${String(raw)}; recording every granted read`);
     this.sampleRatio = ratio;
     return ratio;
   }
@@ -220,7 +216,7 @@ export class CaslInstrumentation extends InstrumentationBase<CaslInstrumentation
       }, this._config, this.ratio(), () => Math.random());
       if (decision !== undefined) void audit.decision(decision);
     } catch (err) {
-      reportOnce('recording a CASL check', err);
+      this.failures.reportOnce('recording a CASL check', err);
     }
   }
 }

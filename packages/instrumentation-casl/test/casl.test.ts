@@ -1,5 +1,6 @@
 // The adapter against the real @casl/ability installed at the root (7.x): every path, event by event.
 import assert from 'node:assert/strict';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { withActor } from '@domain-otel/api';
 import type { AuditDecision } from '@domain-otel/api';
 import { CaslInstrumentation, IMPLICIT_DENY_REASON, bypassWhenManageAll } from '../src';
@@ -259,11 +260,23 @@ describe('@casl/ability instrumentation (in process, root version)', () => {
     assert.deepEqual(published?.actor, { id: '42', name: 'Ada', tenant: 'acme' });
   });
 
-  it('a throwing hook never reaches the app: the check answers as usual', () => {
-    instrumentation.setConfig({ entityId: () => { throw new Error('hook bug'); } });
-    assert.equal(ability().can('read', post({ id: 7, authorId: 42 })), true);
-    assert.equal(ability().cannot('read', post({ id: 7, authorId: 42 })), false);
-    assert.deepEqual(capture.take(), []);
+  it('a throwing hook never reaches the app: the check answers as usual, and the instrumentation\'s diag logger reports it once', () => {
+    const errors: unknown[][] = [];
+    const ignore = () => {};
+    diag.setLogger({ error: (...args: unknown[]) => errors.push(args), warn: ignore, info: ignore, debug: ignore, verbose: ignore }, DiagLogLevel.ERROR);
+    try {
+      instrumentation.setConfig({ entityId: () => { throw new Error('hook bug'); } });
+      assert.equal(ability().can('read', post({ id: 7, authorId: 42 })), true);
+      assert.equal(ability().cannot('read', post({ id: 7, authorId: 42 })), false);
+      assert.deepEqual(capture.take(), []);
+    } finally {
+      diag.disable();
+    }
+    assert.deepEqual(errors.map(([namespace, message, err]) => [namespace, message, (err as Error).message]), [[
+      instrumentation.instrumentationName,
+      'recording a CASL check failed; the check itself was not affected. Further failures here are not reported.',
+      'hook bug',
+    ]]);
   });
 
   it('nothing subscribed: checks answer as usual and nothing is published', () => {

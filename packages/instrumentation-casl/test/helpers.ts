@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { channels } from '@domain-otel/api';
 import type { AuditDecisionMessage } from '@domain-otel/api';
+import { subscribeApi } from '../../../test/helpers/api-capture';
 export { assertExactly, ensureInstalled, runNode, jsonLines } from '../../../test/helpers/adapter-tests';
 export type { RunResult } from '../../../test/helpers/adapter-tests';
 
@@ -20,20 +20,7 @@ export interface Published {
 export function captureApi() {
   const decisions: Published[] = [];
   const others: string[] = [];
-  const onDecision = (m: AuditDecisionMessage) => decisions.push({ decision: m.decision, actor: m.actor });
-  const other = (name: string) => () => others.push(name);
-  const onCache = other('cache.invalidation');
-  const onRule = other('rule.evaluation');
-  const traced = (name: string) => ({ start: other(name), end() {}, asyncStart() {}, asyncEnd() {}, error() {} });
-  const authz = traced('authz');
-  const mutation = traced('mutation');
-  const rule = traced('rule');
-  channels.auditDecision.subscribe(onDecision);
-  channels.cacheInvalidation.subscribe(onCache);
-  channels.ruleEvaluation.subscribe(onRule);
-  channels.authz.subscribe(authz);
-  channels.mutation.subscribe(mutation);
-  channels.rule.subscribe(rule);
+  const stop = subscribeApi({ auditDecision: (m) => decisions.push({ decision: m.decision, actor: m.actor }) }, others);
   return {
     decisions,
     others,
@@ -41,13 +28,6 @@ export function captureApi() {
     take(): Published[] {
       return decisions.splice(0);
     },
-    stop(): void {
-      channels.auditDecision.unsubscribe(onDecision);
-      channels.cacheInvalidation.unsubscribe(onCache);
-      channels.ruleEvaluation.unsubscribe(onRule);
-      channels.authz.unsubscribe(authz);
-      channels.mutation.unsubscribe(mutation);
-      channels.rule.unsubscribe(rule);
-    },
+    stop,
   };
 }

@@ -2,8 +2,9 @@ import type { Counter, Histogram, Meter } from '@opentelemetry/api';
 import {
   METRIC_DOMAIN_AUDIT_DECISIONS, METRIC_DOMAIN_CACHE_INVALIDATED_KEYS, METRIC_DOMAIN_CACHE_INVALIDATIONS,
   METRIC_DOMAIN_MANAGER_MUTATION_DURATION, METRIC_DOMAIN_MANAGER_MUTATIONS, METRIC_DOMAIN_RULE_EVALUATION_DURATION,
-  METRIC_DOMAIN_RULE_EVALUATIONS, METRIC_DOMAIN_TELEMETRY_DROPPED, METRIC_UNITS,
+  METRIC_DOMAIN_RULE_EVALUATIONS, METRIC_DOMAIN_TELEMETRY_DROPPED, METRIC_DESCRIPTIONS, METRIC_UNITS,
 } from '@domain-otel/semantic-conventions';
+import type { MetricName } from '@domain-otel/semantic-conventions';
 import { BatchedCounter, flushBeforeCollection } from './batched-counter';
 
 export interface Instruments {
@@ -20,28 +21,31 @@ export interface Instruments {
 
 const DURATION_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** Instruments with the fixed names of docs/semantic-conventions.md; attributes stay bounded (no ids, keys or users). */
+/**
+ * Instruments with the fixed names, units and descriptions of docs/semantic-conventions.md;
+ * attributes stay bounded (no ids, keys or users).
+ */
 export function createInstruments(meter: Meter): Instruments {
-  const counter = (name: keyof typeof METRIC_UNITS, description: string) =>
-    meter.createCounter(name, { description, unit: METRIC_UNITS[name] });
-  const histogram = (name: keyof typeof METRIC_UNITS, description: string) =>
-    meter.createHistogram(name, { description, unit: METRIC_UNITS[name], advice: { explicitBucketBoundaries: DURATION_BUCKETS_S } });
+  const counter = (name: MetricName) => meter.createCounter(name, { description: METRIC_DESCRIPTIONS[name], unit: METRIC_UNITS[name] });
+  const histogram = (name: MetricName) => meter.createHistogram(name, {
+    description: METRIC_DESCRIPTIONS[name], unit: METRIC_UNITS[name], advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
+  });
   // per-event counters are summed here and handed to the SDK once per collection (batched-counter.ts)
   const batched: BatchedCounter[] = [];
-  const perEvent = (name: keyof typeof METRIC_UNITS, description: string) => {
-    const c = new BatchedCounter(counter(name, description));
+  const perEvent = (name: MetricName) => {
+    const c = new BatchedCounter(counter(name));
     batched.push(c);
     return c;
   };
   const instruments = {
-    decisions: perEvent(METRIC_DOMAIN_AUDIT_DECISIONS, 'Authorization decisions by action, outcome and manager'),
-    mutations: perEvent(METRIC_DOMAIN_MANAGER_MUTATIONS, 'Entity mutations by action, manager and outcome'),
-    mutationDuration: histogram(METRIC_DOMAIN_MANAGER_MUTATION_DURATION, 'Duration of traced mutations'),
-    ruleEvaluations: perEvent(METRIC_DOMAIN_RULE_EVALUATIONS, 'Business rule evaluations by rule and outcome'),
-    ruleDuration: histogram(METRIC_DOMAIN_RULE_EVALUATION_DURATION, 'Duration of rule evaluations'),
-    cacheInvalidations: perEvent(METRIC_DOMAIN_CACHE_INVALIDATIONS, 'Cache invalidations by cache and reason'),
-    cacheInvalidatedKeys: perEvent(METRIC_DOMAIN_CACHE_INVALIDATED_KEYS, 'Cache keys invalidated'),
-    dropped: counter(METRIC_DOMAIN_TELEMETRY_DROPPED, 'Telemetry records lost, by signal and reason'),
+    decisions: perEvent(METRIC_DOMAIN_AUDIT_DECISIONS),
+    mutations: perEvent(METRIC_DOMAIN_MANAGER_MUTATIONS),
+    mutationDuration: histogram(METRIC_DOMAIN_MANAGER_MUTATION_DURATION),
+    ruleEvaluations: perEvent(METRIC_DOMAIN_RULE_EVALUATIONS),
+    ruleDuration: histogram(METRIC_DOMAIN_RULE_EVALUATION_DURATION),
+    cacheInvalidations: perEvent(METRIC_DOMAIN_CACHE_INVALIDATIONS),
+    cacheInvalidatedKeys: perEvent(METRIC_DOMAIN_CACHE_INVALIDATED_KEYS),
+    dropped: counter(METRIC_DOMAIN_TELEMETRY_DROPPED),
   };
   flushBeforeCollection(meter, batched);
   return instruments;

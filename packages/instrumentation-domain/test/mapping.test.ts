@@ -1,33 +1,15 @@
 import assert from 'node:assert/strict';
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { audit, cacheInvalidated, ruleEvaluated, traceAuthz, traceMutation, traceRule, withActor } from '@domain-otel/api';
-import { DomainInstrumentation } from '../src';
-import type { AuditLevel, DomainInstrumentationConfig } from '../src';
-import { otelHarness } from '../../../test/helpers/otel-harness';
+import type { AuditLevel } from '../src';
+import { h, isolateEachTest, only, records, use } from './helpers';
+import { METRIC_DESCRIPTIONS, METRIC_UNITS } from '@domain-otel/semantic-conventions';
+import type { MetricName } from '@domain-otel/semantic-conventions';
 
-const h = otelHarness();
-let instr: DomainInstrumentation | undefined;
-
-function use(config: DomainInstrumentationConfig = {}): DomainInstrumentation {
-  instr?.disable();
-  instr = new DomainInstrumentation({ contextStorage: h.contextStorage, ...config });
-  instr.setMeterProvider(h.freshMeterProvider());
-  return instr;
-}
-
-const records = (eventName?: string): ReadableLogRecord[] =>
-  h.logs.getFinishedLogRecords().filter((r) => eventName === undefined || r.eventName === eventName);
-const only = (eventName: string): ReadableLogRecord => {
-  const found = records(eventName);
-  assert.equal(found.length, 1, `expected one ${eventName}, got ${found.length} (all: ${records().map((r) => r.eventName).join(', ')})`);
-  return found[0];
-};
 const ACTOR = { id: '42', name: 'Ada', tenant: 'acme', correlationId: 'req-1', clientAddress: '127.0.0.9', userAgent: 'ua/1' };
 
 describe('instrumentation-domain: the mapping', () => {
-  beforeEach(() => h.reset());
-  afterEach(() => { instr?.disable(); instr = undefined; });
+  isolateEachTest();
 
   describe('audit decisions', () => {
     for (const outcome of ['granted', 'denied', 'bypassed'] as const) {
@@ -261,6 +243,20 @@ describe('instrumentation-domain: the mapping', () => {
       // both lost records are counted as audit records lost to an internal error
       const dropped = await h.metric('domain.telemetry.dropped');
       assert.deepEqual(dropped.map((p) => [p.attributes['domain.telemetry.signal'], p.attributes['domain.telemetry.drop_reason'], p.value]), [['audit', 'internal_error', 2]]);
+    });
+
+    it('every instrument has the unit and description of @domain-otel/semantic-conventions', async () => {
+      use();
+      await audit.decision({ action: 'read', outcome: 'granted', manager: 'm' });
+      await traceMutation({ action: 'create', manager: 'm' }, async () => {});
+      await traceRule({ name: 'r' }, () => true);
+      cacheInvalidated({ cache: 'c', reason: 'manual', keyCount: 1 });
+      await h.reader.forceFlush();
+      const descriptors = h.metricExporter.getMetrics().flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.map((m) => m.descriptor)));
+      const got = Object.fromEntries(descriptors.map((d) => [d.name, [d.unit, d.description]]));
+      const expected = Object.fromEntries(Object.keys(got).map((name) => [name, [METRIC_UNITS[name as MetricName], METRIC_DESCRIPTIONS[name as MetricName]]]));
+      assert.ok(Object.keys(got).length >= 7, `instruments exported: ${Object.keys(got).join(', ')}`);
+      assert.deepEqual(got, expected);
     });
 
     it('DOMAIN_OTEL_CAPTURE-style filter: only the captured kinds are recorded', async () => {

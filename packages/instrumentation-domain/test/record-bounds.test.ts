@@ -4,26 +4,10 @@ import type { Context } from '@opentelemetry/api';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { DeliveryTicket, audit, setAuditDeliveryLedger, traceMutation, withActor } from '@domain-otel/api';
-import { DomainInstrumentation, deliveryTicketOf } from '../src';
-import type { DomainInstrumentationConfig } from '../src';
-import { otelHarness } from '../../../test/helpers/otel-harness';
+import { deliveryTicketOf } from '../src';
+import { h, isolateEachTest, only, use } from './helpers';
 
 // The harness's LoggerProvider has the SDK's default limits: 128 attributes per record.
-const h = otelHarness();
-let instr: DomainInstrumentation | undefined;
-
-function use(config: DomainInstrumentationConfig = {}): DomainInstrumentation {
-  instr?.disable();
-  instr = new DomainInstrumentation({ contextStorage: h.contextStorage, ...config });
-  instr.setMeterProvider(h.freshMeterProvider());
-  return instr;
-}
-
-const only = (eventName: string): ReadableLogRecord => {
-  const found = h.logs.getFinishedLogRecords().filter((r) => r.eventName === eventName);
-  assert.equal(found.length, 1, `expected one ${eventName}, got ${found.length}`);
-  return found[0];
-};
 const manyKeys = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${String(i).padStart(4, '0')}`, `v${i}`]));
 const ACTOR = { id: '42', name: 'Ada', tenant: 'acme', correlationId: 'req-1' };
 const UID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -38,8 +22,7 @@ function assertIdentity(r: ReadableLogRecord): void {
 }
 
 describe('instrumentation-domain: identity is never pushed out of a record', () => {
-  beforeEach(() => h.reset());
-  afterEach(() => { instr?.disable(); instr = undefined; });
+  isolateEachTest();
 
   it('a decision with 130 metadata keys keeps user, tenant and uid', async () => {
     use();

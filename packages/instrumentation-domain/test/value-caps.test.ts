@@ -1,25 +1,7 @@
 import assert from 'node:assert/strict';
-import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { audit, cacheInvalidated, ruleEvaluated, traceMutation, withActor } from '@domain-otel/api';
-import { DomainInstrumentation } from '../src';
-import type { DomainInstrumentationConfig } from '../src';
-import { otelHarness } from '../../../test/helpers/otel-harness';
+import { h, isolateEachTest, only, use } from './helpers';
 
-const h = otelHarness();
-let instr: DomainInstrumentation | undefined;
-
-function use(config: DomainInstrumentationConfig = {}): DomainInstrumentation {
-  instr?.disable();
-  instr = new DomainInstrumentation({ contextStorage: h.contextStorage, ...config });
-  instr.setMeterProvider(h.freshMeterProvider());
-  return instr;
-}
-
-const only = (eventName: string): ReadableLogRecord => {
-  const found = h.logs.getFinishedLogRecords().filter((r) => r.eventName === eventName);
-  assert.equal(found.length, 1, `expected one ${eventName}, got ${found.length}`);
-  return found[0];
-};
 const bytes = (s: unknown) => Buffer.byteLength(String(s), 'utf8');
 const MARKER = /…\[truncated (\d+) bytes\]$/;
 const KIB200 = 200 * 1024;
@@ -37,8 +19,7 @@ function assertCapped(value: unknown, original: string, cap = 8192): void {
 }
 
 describe('instrumentation-domain: every string the mapping produces is capped', () => {
-  beforeEach(() => h.reset());
-  afterEach(() => { instr?.disable(); instr = undefined; });
+  isolateEachTest();
 
   it('a 200 KB reason: reason and body capped at 8 KiB with a marker, the cut counted on the record', async () => {
     use();

@@ -1,8 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { diag } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
-import { channels, ruleEvaluated, traceRule } from '@domain-otel/api';
-import type { RuleEvaluation, RuleOutcome } from '@domain-otel/api';
+import { channels, failureReporter, isThenable, ruleEvaluated, traceRule } from '@domain-otel/api';
+import type { FailureReporter, RuleEvaluation, RuleOutcome } from '@domain-otel/api';
 import { conditionTrace, factsInput } from './conditions';
 import type { EngineLike, EngineResultLike, JsonRulesEngineExports, RuleLike, RuleResultLike, RunState } from './internal-types';
 import { registeredEngineName } from './names';
@@ -14,21 +13,8 @@ export const SUPPORTED_VERSIONS = ['>=6 <8'];
 
 export const DEFAULT_ENGINE_NAME = 'json-rules-engine';
 
-const log = diag.createComponentLogger({ namespace: PACKAGE_NAME });
-const reported = new Set<string>();
-
-function reportOnce(where: string, err: unknown): void {
-  if (reported.has(where)) return;
-  reported.add(where);
-  log.error(`${where} failed; the rules engine itself was not affected. Further failures here are not reported.`, err);
-}
-
 /** Which run a rule evaluation belongs to (rules of one run are evaluated concurrently). */
 const runStorage = new AsyncLocalStorage<RunState>();
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
 
 /**
  * The class name unless it is plain `Error`; then the error's string `code` (json-rules-engine
@@ -64,6 +50,11 @@ export class JsonRulesEngineInstrumentation extends InstrumentationBase<JsonRule
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
   }
 
+  /** Reports a failure of this adapter's bookkeeping once per place, through its diag logger. */
+  private get failures(): FailureReporter {
+    return failureReporter(this._diag, 'the rules engine');
+  }
+
   protected init(): InstrumentationNodeModuleDefinition[] {
     return [
       new InstrumentationNodeModuleDefinition(
@@ -79,7 +70,7 @@ export class JsonRulesEngineInstrumentation extends InstrumentationBase<JsonRule
     const engine = exports.Engine?.prototype;
     const rule = exports.Rule?.prototype;
     if (typeof engine?.run !== 'function' || typeof rule?.evaluate !== 'function') {
-      log.warn('json-rules-engine: Engine.prototype.run or Rule.prototype.evaluate not found; runs are not recorded');
+      this._diag.warn('json-rules-engine: Engine.prototype.run or Rule.prototype.evaluate not found; runs are not recorded');
       return exports;
     }
     this._wrap(engine, 'run', (original) => this.wrapRun(original));
@@ -113,7 +104,7 @@ export class JsonRulesEngineInstrumentation extends InstrumentationBase<JsonRule
       try {
         state = { engine: self.engineName(this), facts: args[0] };
       } catch (err) {
-        reportOnce('naming a json-rules-engine engine', err);
+        self.failures.reportOnce('naming a json-rules-engine engine', err);
         return original.apply(this, args);
       }
       return traceRule({ name: state.engine, set: state.engine }, (ctx) => {
@@ -169,7 +160,7 @@ export class JsonRulesEngineInstrumentation extends InstrumentationBase<JsonRule
       if (failed) evaluation.errorType = errorType(error);
       ruleEvaluated(evaluation);
     } catch (err) {
-      reportOnce('recording a json-rules-engine rule result', err);
+      this.failures.reportOnce('recording a json-rules-engine rule result', err);
     }
   }
 }

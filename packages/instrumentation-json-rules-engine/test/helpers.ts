@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { channels } from '@domain-otel/api';
 import type { Actor, RuleEvaluation, RuleEvaluationMessage, RuleMeta, TracedContext } from '@domain-otel/api';
+import { subscribeApi } from '../../../test/helpers/api-capture';
 export { assertExactly, ensureInstalled, runNode, jsonLines } from '../../../test/helpers/adapter-tests';
 export type { RunResult } from '../../../test/helpers/adapter-tests';
 
@@ -35,17 +35,7 @@ export function captureApi() {
     events.push(entry);
   };
   const rule = { start: traced('start'), end: traced('end'), asyncStart: traced('asyncStart'), asyncEnd: traced('asyncEnd'), error: traced('error') };
-  const other = (name: string) => () => others.push(name);
-  const onDecision = other('audit.decision');
-  const onCache = other('cache.invalidation');
-  const authz = { start: other('authz'), end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
-  const mutation = { start: other('mutation'), end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
-  channels.ruleEvaluation.subscribe(onEvaluation);
-  channels.rule.subscribe(rule);
-  channels.auditDecision.subscribe(onDecision);
-  channels.cacheInvalidation.subscribe(onCache);
-  channels.authz.subscribe(authz);
-  channels.mutation.subscribe(mutation);
+  const stop = subscribeApi({ ruleEvaluation: onEvaluation, rule }, others);
   return {
     events,
     others,
@@ -53,13 +43,6 @@ export function captureApi() {
     take(): Published[] {
       return events.splice(0);
     },
-    stop(): void {
-      channels.ruleEvaluation.unsubscribe(onEvaluation);
-      channels.rule.unsubscribe(rule);
-      channels.auditDecision.unsubscribe(onDecision);
-      channels.cacheInvalidation.unsubscribe(onCache);
-      channels.authz.unsubscribe(authz);
-      channels.mutation.unsubscribe(mutation);
-    },
+    stop,
   };
 }

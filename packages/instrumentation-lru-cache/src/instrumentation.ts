@@ -1,7 +1,7 @@
 import { types as utilTypes } from 'node:util';
-import { diag } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
-import { channels } from '@domain-otel/api';
+import { channels, failureReporter } from '@domain-otel/api';
+import type { FailureReporter } from '@domain-otel/api';
 import { InvalidationBatcher } from './batcher';
 import type {
   DisposeFn, DisposeReason, FrameKind, LruCacheClass, LruCacheExports, LruCacheLike,
@@ -15,15 +15,6 @@ export const SUPPORTED_VERSIONS = ['>=10 <12'];
 
 const ALL_REASONS: readonly LruInvalidationReason[] = ['manual', 'clear', 'evict', 'ttl'];
 const DEFAULT_MAX_KEYS = 100;
-
-const log = diag.createComponentLogger({ namespace: PACKAGE_NAME });
-const reported = new Set<string>();
-
-function reportOnce(where: string, err: unknown): void {
-  if (reported.has(where)) return;
-  reported.add(where);
-  log.error(`${where} failed; the cache itself was not affected. Further failures here are not reported.`, err);
-}
 
 /** One instrumenting proxy per original class, so patching twice yields the same export. */
 const proxies = new WeakMap<LruCacheClass, LruCacheClass>();
@@ -81,6 +72,11 @@ export class LruCacheInstrumentation extends InstrumentationBase<LruCacheInstrum
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
   }
 
+  /** Reports a failure of this adapter's bookkeeping once per place, through its diag logger. */
+  private get failures(): FailureReporter {
+    return failureReporter(this._diag, 'the cache');
+  }
+
   override setConfig(config: LruCacheInstrumentationConfig = {}): void {
     super.setConfig(config);
     this.reasonSet = undefined;
@@ -100,7 +96,7 @@ export class LruCacheInstrumentation extends InstrumentationBase<LruCacheInstrum
   private patch(exports: LruCacheExports): LruCacheExports {
     const current = exports.LRUCache;
     if (typeof current !== 'function' || typeof current.prototype?.delete !== 'function') {
-      log.warn('lru-cache: no LRUCache class exported; invalidations are not recorded');
+      this._diag.warn('lru-cache: no LRUCache class exported; invalidations are not recorded');
       return exports;
     }
     const original = originals.get(current) ?? current;
@@ -125,7 +121,7 @@ export class LruCacheInstrumentation extends InstrumentationBase<LruCacheInstrum
     if (existing !== undefined) return existing;
     const self = this;
     const proxy = new Proxy(original, {
-      construct(target, args: unknown[], newTarget: Function): object {
+      construct(target, args: unknown[], newTarget): object {
         const options = args[0];
         if (!self.isEnabled() || typeof options !== 'object' || options === null) {
           return Reflect.construct(target, args, newTarget) as object;
@@ -155,7 +151,7 @@ export class LruCacheInstrumentation extends InstrumentationBase<LruCacheInstrum
         const max = this._config.maxKeysPerEvent;
         return typeof max === 'number' && max >= 0 ? max : DEFAULT_MAX_KEYS;
       },
-      onError: (err) => reportOnce('publishing an lru-cache invalidation', err),
+      onError: (err) => this.failures.reportOnce('publishing an lru-cache invalidation', err),
     });
     return this.batcherInstance;
   }
@@ -190,7 +186,7 @@ export class LruCacheInstrumentation extends InstrumentationBase<LruCacheInstrum
       if (!this.reasons().has(mapped)) return;
       this.batcher.add(cache, mapped, key);
     } catch (err) {
-      reportOnce('recording an lru-cache disposal', err);
+      this.failures.reportOnce('recording an lru-cache disposal', err);
     }
   }
 }

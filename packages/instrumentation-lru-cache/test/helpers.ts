@@ -1,53 +1,9 @@
 import path from 'node:path';
-import { channels } from '@domain-otel/api';
-import type { CacheInvalidationMessage } from '@domain-otel/api';
 export { assertExactly, ensureInstalled, runNode, jsonLines, nextTurn } from '../../../test/helpers/adapter-tests';
 export type { RunResult } from '../../../test/helpers/adapter-tests';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
-/** One cache invalidation, as the adapter published it. */
-export interface Published {
-  invalidation: CacheInvalidationMessage['invalidation'];
-  actor: CacheInvalidationMessage['actor'];
-}
-
-/**
- * Subscribes to every api channel. Cache invalidations are kept in order; anything
- * published on another channel goes to `others` (this adapter must publish nothing else).
- */
-export function captureApi() {
-  const invalidations: Published[] = [];
-  const others: string[] = [];
-  const onCache = (m: CacheInvalidationMessage) => invalidations.push({ invalidation: m.invalidation, actor: m.actor });
-  const other = (name: string) => () => others.push(name);
-  const onDecision = other('audit.decision');
-  const onRule = other('rule.evaluation');
-  const traced = (name: string) => ({ start: other(name), end() {}, asyncStart() {}, asyncEnd() {}, error() {} });
-  const authz = traced('authz');
-  const mutation = traced('mutation');
-  const rule = traced('rule');
-  channels.cacheInvalidation.subscribe(onCache);
-  channels.auditDecision.subscribe(onDecision);
-  channels.ruleEvaluation.subscribe(onRule);
-  channels.authz.subscribe(authz);
-  channels.mutation.subscribe(mutation);
-  channels.rule.subscribe(rule);
-  return {
-    invalidations,
-    others,
-    /** Returns and forgets what was captured so far. */
-    take(): Published[] {
-      return invalidations.splice(0);
-    },
-    stop(): void {
-      channels.cacheInvalidation.unsubscribe(onCache);
-      channels.auditDecision.unsubscribe(onDecision);
-      channels.ruleEvaluation.unsubscribe(onRule);
-      channels.authz.unsubscribe(authz);
-      channels.mutation.unsubscribe(mutation);
-      channels.rule.unsubscribe(rule);
-    },
-  };
-}
+/** The api capture of a cache adapter's tests (test/helpers/api-capture.ts). */
+export { captureInvalidations as captureApi, type PublishedInvalidation as Published } from '../../../test/helpers/api-capture';

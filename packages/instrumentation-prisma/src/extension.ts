@@ -1,4 +1,4 @@
-import { channels, traceMutation } from '@domain-otel/api';
+import { channels, failureReporter, traceMutation } from '@domain-otel/api';
 import type { FieldChange, MutationAction, MutationMeta } from '@domain-otel/api';
 import type { ClientLike, PrismaPromiseLike, QueryParams, Values } from './internal-types';
 import { Schema } from './schema';
@@ -23,26 +23,20 @@ const DEFAULT_MAX_ENTITY_IDS = 100;
  * as adding nothing to the client (a query extension changes no types), so the extended
  * client keeps the exact types of the one it extends.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type --
+   Prisma's own shape of an extension that adds nothing: any client in, empty extension args out */
 export type DomainOtelExtension = (client: any) => {
   $extends: { extArgs: { result: {}; model: {}; query: {}; client: {} } };
 };
+/* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type */
 
-const reported = new Set<string>();
-
-/** Runs `fn`, reporting (once per place) instead of throwing: bookkeeping must never break a write. */
-function safely<T>(where: string, fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch (err) {
-    if (!reported.has(where)) {
-      reported.add(where);
-      process.emitWarning(`${PACKAGE_NAME}: ${where} failed (${String(err)}); the Prisma call itself was not affected. Further failures here are not reported.`, {
-        code: 'DOMAIN_OTEL_PRISMA',
-      });
-    }
-    return undefined;
-  }
-}
+/**
+ * A Prisma extension is no OpenTelemetry instrumentation and has no diag logger of its own: a
+ * failure of its bookkeeping becomes one process warning per place.
+ */
+const failures = failureReporter({
+  error: (message: string, err: unknown) => process.emitWarning(`${PACKAGE_NAME}: ${message} (${String(err)})`, { code: 'DOMAIN_OTEL_PRISMA' }),
+}, 'the Prisma call');
 
 function setChanges(meta: MutationMeta, changes: Record<string, FieldChange>): void {
   if (Object.keys(changes).length > 0) meta.changes = changes;
@@ -327,7 +321,7 @@ async function execute(call: Call, params: QueryParams, p: Plan): Promise<[unkno
 function handle(client: ClientLike, schema: Schema, options: PrismaExtensionOptions, operation: WriteOperation, params: QueryParams): unknown {
   const { model: modelName, args, query } = params;
   if (!channels.mutation.hasSubscribers || typeof modelName !== 'string') return query(args);
-  const p = safely('preparing a Prisma mutation', () => {
+  const p = failures.safely('preparing a Prisma mutation', () => {
     if (options.ignoreModels?.includes(modelName) === true) return undefined;
     const custom = options.managerName?.({ name: modelName });
     if (custom === null) return undefined;
@@ -339,7 +333,7 @@ function handle(client: ClientLike, schema: Schema, options: PrismaExtensionOpti
   const { call, plan: planned } = p;
   return traceMutation(planned.meta, async () => {
     const [result, before] = await execute(call, params, planned);
-    safely('recording a Prisma mutation', () => planned.finish?.(result, before));
+    failures.safely('recording a Prisma mutation', () => planned.finish?.(result, before));
     stripFields(result, planned.strip);
     return result;
   });

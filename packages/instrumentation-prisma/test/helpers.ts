@@ -8,7 +8,7 @@ export const ROOT = path.resolve(__dirname, '../../..');
 export const FIXTURES = path.join(__dirname, 'fixtures');
 export const GENERATED = path.join(__dirname, '.generated');
 
-export { captureApi, mutation } from '../../../test/helpers/mutation-capture';
+export { captureMutations, capturePerTest, mutation } from '../../../test/helpers/mutation-capture';
 export type { Recorded } from '../../../test/helpers/mutation-capture';
 
 /**

@@ -8,8 +8,9 @@ import { startThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-
 import type { ThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-postgres';
 import { domainOtelExtension } from '../src';
 import type { PrismaExtensionOptions } from '../src';
-import { GENERATED, SCHEMA_SQL, assertExactly, captureApi, generateClient, mutation } from './helpers';
+import { GENERATED, SCHEMA_SQL, assertExactly, captureMutations, capturePerTest, generateClient, mutation } from './helpers';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the client is generated while the test runs: no type exists to import
 type Client = any;
 
 const op = (operation: string, extra: Record<string, unknown> = {}) => ({ 'prisma.operation': operation, ...extra });
@@ -22,10 +23,10 @@ describe('prisma extension (in process, root version, Postgres)', function () {
   let prisma: Client;
   let withBefore: Client;
   let lib: { PrismaClient: new (options: object) => Client };
-  let capture: ReturnType<typeof captureApi> | undefined;
+  const captures = capturePerTest(captureMutations, () => queries.splice(0));
   const queries: string[] = [];
 
-  const cap = () => capture as ReturnType<typeof captureApi>;
+  const cap = () => captures.current;
   const extended = (options?: PrismaExtensionOptions) => base.$extends(domainOtelExtension(options));
 
   before(async () => {
@@ -49,28 +50,11 @@ describe('prisma extension (in process, root version, Postgres)', function () {
   beforeEach(async () => {
     await base.$executeRawUnsafe('TRUNCATE "Line", "Order", "Customer" RESTART IDENTITY CASCADE');
     queries.splice(0);
-    capture = captureApi();
-  });
-
-  afterEach(() => {
-    const c = capture;
-    capture = undefined;
-    c?.stop();
-    if (c !== undefined) assert.deepEqual(c.others, [], 'nothing but mutations is published');
+    captures.start();
   });
 
   /** Runs `fn` without capturing (fixtures for a test). */
-  async function quietly<T>(fn: () => Promise<T>): Promise<T> {
-    const c = capture;
-    capture = undefined;
-    c?.stop();
-    try {
-      return await fn();
-    } finally {
-      capture = captureApi();
-      queries.splice(0);
-    }
-  }
+  const quietly = captures.quietly;
 
   const seedOrders = (...rows: Record<string, unknown>[]) => quietly(() => base.order.createMany({ data: rows }));
   /** The statements Prisma logged since the last reset, first words only. */
@@ -412,13 +396,13 @@ describe('prisma extension (in process, root version, Postgres)', function () {
     });
 
     it('nothing subscribed: writes work as usual, nothing is published, no before-image read is made', async () => {
-      cap().stop();
+      captures.pause();
       const order = await withBefore.order.create({ data: { status: 'new' } });
       await withBefore.order.update({ where: { id: order.id }, data: { status: 'x' } });
       await withBefore.order.updateMany({ where: { status: 'x' }, data: { total: 3 } });
       await withBefore.order.delete({ where: { id: order.id } });
       assert.equal(statements().filter((s) => s.startsWith('SELECT')).length, 0);
-      capture = captureApi();
+      captures.start();
       assert.deepEqual(cap().take(), []);
       assert.equal(await base.order.count(), 0);
     });

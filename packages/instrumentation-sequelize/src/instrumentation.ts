@@ -1,8 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { diag } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
-import { channels, traceMutation } from '@domain-otel/api';
-import type { FieldChange, MutationAction, MutationMeta } from '@domain-otel/api';
+import { channels, failureReporter, traceMutation } from '@domain-otel/api';
+import type { FailureReporter, FieldChange, MutationAction, MutationMeta } from '@domain-otel/api';
 import type {
   AsyncMethod, CallOptions, InstanceMethod, ModelClass, ModelInstance, ModelStatic, SequelizeExports, StaticMethod, Values,
 } from './internal-types';
@@ -17,24 +16,6 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 export const SUPPORTED_VERSIONS = ['>=6 <7'];
 
 const DEFAULT_MAX_ENTITY_IDS = 100;
-
-const log = diag.createComponentLogger({ namespace: PACKAGE_NAME });
-const reported = new Set<string>();
-
-function reportOnce(where: string, err: unknown): void {
-  if (reported.has(where)) return;
-  reported.add(where);
-  log.error(`${where} failed; the Sequelize call itself was not affected. Further failures here are not reported.`, err);
-}
-
-/** Runs `fn`, reporting (once) instead of throwing: bookkeeping must never break a write. */
-function safely(where: string, fn: () => void): void {
-  try {
-    fn();
-  } catch (err) {
-    reportOnce(where, err);
-  }
-}
 
 /**
  * The adapter's own record of the Sequelize call being traced, so that work Sequelize does
@@ -106,6 +87,11 @@ export class SequelizeInstrumentation extends InstrumentationBase<SequelizeInstr
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
   }
 
+  /** Reports a failure of this adapter's bookkeeping once per place, through its diag logger. */
+  private get failures(): FailureReporter {
+    return failureReporter(this._diag, 'the Sequelize call');
+  }
+
   protected init(): InstrumentationNodeModuleDefinition[] {
     return [
       new InstrumentationNodeModuleDefinition(
@@ -140,7 +126,7 @@ export class SequelizeInstrumentation extends InstrumentationBase<SequelizeInstr
   private patch(exports: SequelizeExports): SequelizeExports {
     const Model = exports.Model;
     if (typeof Model !== 'function' || typeof Model.prototype?.save !== 'function') {
-      log.warn('sequelize: no Model class exported; mutations are not recorded');
+      this._diag.warn('sequelize: no Model class exported; mutations are not recorded');
       return exports;
     }
     // The CommonJS and ESM entry points export the same class: wrap each method once.
@@ -204,7 +190,7 @@ export class SequelizeInstrumentation extends InstrumentationBase<SequelizeInstr
 
       let meta: MutationMeta | undefined;
       let finish: (() => void) | undefined;
-      safely('preparing a Sequelize save mutation', () => {
+      self.failures.safely('preparing a Sequelize save mutation', () => {
         const model = instance.constructor;
         const manager = self.managerFor(model);
         if (manager === undefined) return;
@@ -242,7 +228,7 @@ export class SequelizeInstrumentation extends InstrumentationBase<SequelizeInstr
       const traced = meta;
       return frames.run({ kind: 'instance', instance, absorbSave: false, meta: traced }, () => traceMutation(traced, async () => {
         const result = await original.apply(instance, args);
-        if (finish !== undefined) safely('recording a Sequelize save', finish);
+        if (finish !== undefined) self.failures.safely('recording a Sequelize save', finish);
         return result;
       }));
     };
@@ -252,7 +238,7 @@ export class SequelizeInstrumentation extends InstrumentationBase<SequelizeInstr
   private async absorbedSave(frame: InstanceFrame, instance: ModelInstance, original: AsyncMethod, args: unknown[]): Promise<unknown> {
     const before: Values = { ...instance._previousDataValues };
     const result = await original.apply(instance, args);
-    safely('recording a Sequelize soft delete', () => {
+    this.failures.safely('recording a Sequelize soft delete', () => {
       const changes = diffValues(before, instance._previousDataValues, this.tracked(instance.constructor));
       if (Object.keys(changes).length > 0) frame.meta.changes = { ...frame.meta.changes, ...changes };
     });
@@ -324,7 +310,7 @@ export class SequelizeInstrumentation extends InstrumentationBase<SequelizeInstr
       return frames.run(frame, () => traceMutation(meta, async () => {
         const result = await original.apply(model, args);
         // A hard truncate reports no row count.
-        safely('recording a Sequelize bulk count', () => {
+        self.failures.safely('recording a Sequelize bulk count', () => {
           const count = truncate && !soft ? undefined : affectedCount(result);
           if (count !== undefined) meta.count = count;
         });
@@ -367,7 +353,7 @@ export class SequelizeInstrumentation extends InstrumentationBase<SequelizeInstr
         () => traceMutation(meta, async () => {
           const result = await original.apply(model, args);
           if (instance === undefined) {
-            safely('recording a Sequelize increment count', () => {
+            self.failures.safely('recording a Sequelize increment count', () => {
               const count = affectedCount(result);
               if (count !== undefined) meta.count = count;
             });
@@ -397,7 +383,7 @@ export class SequelizeInstrumentation extends InstrumentationBase<SequelizeInstr
       return frames.run({ kind: 'bulk', model, method: 'Model.bulkCreate', individualHooks: false, manager, rowAction: 'create', rows: new WeakSet(), before: new Map() },
         () => traceMutation(meta, async () => {
           const result = await original.apply(model, args);
-          safely('recording a Sequelize bulkCreate', () => {
+          self.failures.safely('recording a Sequelize bulkCreate', () => {
             if (!Array.isArray(result)) return;
             meta.count = result.length;
             const ids: (string | number)[] = [];
@@ -427,7 +413,7 @@ export class SequelizeInstrumentation extends InstrumentationBase<SequelizeInstr
       return frames.run({ kind: 'bulk', model, method: 'Model.upsert', individualHooks: false, manager, rowAction: 'update', rows: new WeakSet(), before: new Map() },
         () => traceMutation(meta, async () => {
           const result = await original.apply(model, args);
-          safely('recording a Sequelize upsert', () => {
+          self.failures.safely('recording a Sequelize upsert', () => {
             if (!Array.isArray(result)) return;
             const [row, created] = result as [unknown, unknown];
             const id = isInstance(row) ? entityIdOf(model, row.dataValues) : undefined;
@@ -448,7 +434,7 @@ export class SequelizeInstrumentation extends InstrumentationBase<SequelizeInstr
       if (frame?.kind === 'bulk' && frame.individualHooks && frame.model === this && typeof args[0] === 'string' && isInstance(args[1])) {
         const hook = args[0];
         const instance = args[1];
-        safely('recording a Sequelize row hook', () => self.onRowHook(frame, hook, instance));
+        self.failures.safely('recording a Sequelize row hook', () => self.onRowHook(frame, hook, instance));
       }
       return original.apply(this, args);
     };

@@ -1,15 +1,15 @@
 import path from 'node:path';
-import { captureApi as captureMutations } from '../../../test/helpers/mutation-capture';
+import { captureMutations as captureAll } from '../../../test/helpers/mutation-capture';
 export { assertExactly, ensureInstalled, runNode, jsonLines } from '../../../test/helpers/adapter-tests';
 export type { RunResult } from '../../../test/helpers/adapter-tests';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
-export { mutation } from '../../../test/helpers/mutation-capture';
+export { capturePerTest, mutation } from '../../../test/helpers/mutation-capture';
 export type { Recorded } from '../../../test/helpers/mutation-capture';
 
-/** The api capture, with Sequelize's `logging` prefix ("Executing (default): ") taken off each statement. */
-export function captureApi() {
-  return captureMutations((logged) => logged.replace(/^Executing \([^)]*\): /, ''));
+/** The mutation capture, with Sequelize's `logging` prefix ("Executing (default): ") taken off each statement. */
+export function captureMutations() {
+  return captureAll((logged) => logged.replace(/^Executing \([^)]*\): /, ''));
 }

@@ -6,7 +6,7 @@ import type { Sequelize as SequelizeType, ModelStatic, Model } from 'sequelize';
 import { startThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-postgres';
 import type { ThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-postgres';
 import { SequelizeInstrumentation } from '../src';
-import { assertExactly, captureApi, mutation } from './helpers';
+import { assertExactly, captureMutations, capturePerTest, mutation } from './helpers';
 
 type Lib = typeof import('sequelize');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -20,7 +20,7 @@ describe('sequelize instrumentation (in process, root version, Postgres)', funct
   let instrumentation: SequelizeInstrumentation;
   let lib: Lib;
   let sequelize: SequelizeType;
-  let capture: ReturnType<typeof captureApi> | undefined;
+  const captures = capturePerTest(captureMutations);
   let Order: AnyModel;
   let Doc: AnyModel;
   let Account: AnyModel;
@@ -28,7 +28,7 @@ describe('sequelize instrumentation (in process, root version, Postgres)', funct
   let Note: AnyModel;
   let Tag: AnyModel;
 
-  const cap = () => capture as ReturnType<typeof captureApi>;
+  const cap = () => captures.current;
 
   before(async () => {
     instrumentation = new SequelizeInstrumentation();
@@ -36,7 +36,7 @@ describe('sequelize instrumentation (in process, root version, Postgres)', funct
     pg = await startThrowawayPostgres();
     const url = await pg.createDatabase('sequelize_adapter');
     const { DataTypes } = lib;
-    sequelize = new lib.Sequelize(url, { logging: (sql: string) => capture?.logging(sql) });
+    sequelize = new lib.Sequelize(url, { logging: (sql: string) => captures.running?.logging(sql) });
     Order = sequelize.define('Order', {
       status: { type: DataTypes.STRING, allowNull: false },
       total: { type: DataTypes.INTEGER, defaultValue: 0 },
@@ -73,27 +73,11 @@ describe('sequelize instrumentation (in process, root version, Postgres)', funct
   beforeEach(async () => {
     instrumentation.setConfig({});
     await sequelize.query('TRUNCATE "Orders", "Docs", "Accounts", "Lines", "Notes", "Tags" RESTART IDENTITY');
-    capture = captureApi();
-  });
-
-  afterEach(() => {
-    const c = capture;
-    capture = undefined;
-    c?.stop();
-    if (c !== undefined) assert.deepEqual(c.others, [], 'nothing but mutations is published');
+    captures.start();
   });
 
   /** Runs `fn` without capturing (fixtures for a test). */
-  async function quietly<T>(fn: () => Promise<T>): Promise<T> {
-    const c = capture;
-    capture = undefined;
-    c?.stop();
-    try {
-      return await fn();
-    } finally {
-      capture = captureApi();
-    }
-  }
+  const quietly = captures.quietly;
 
   describe('instance writes', () => {
     it('create: one create with the new id and every stored value; the INSERT runs inside it', async () => {
@@ -500,12 +484,12 @@ describe('sequelize instrumentation (in process, root version, Postgres)', funct
     });
 
     it('nothing subscribed: writes work as usual and nothing is published', async () => {
-      cap().stop();
+      captures.pause();
       const order = await Order.create({ status: 'new', code: 'a' });
       await order.update({ status: 'x' });
       await Order.update({ total: 3 }, { where: {} });
       await order.destroy();
-      capture = captureApi();
+      captures.start();
       assert.deepEqual(cap().take(), []);
       assert.equal(await Order.count(), 0);
     });

@@ -1,10 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { diag } from '@opentelemetry/api';
 import {
   InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped,
 } from '@opentelemetry/instrumentation';
-import { channels, traceMutation } from '@domain-otel/api';
-import type { FieldChange, MutationAction, MutationMeta } from '@domain-otel/api';
+import { channels, failureReporter, traceMutation } from '@domain-otel/api';
+import type { FailureReporter, FieldChange, MutationAction, MutationMeta } from '@domain-otel/api';
 import type {
   AnyMethod, ColumnLike, Constructor, EntityManagerLike, EntityMetadataLike, InsertResultLike, QueryBuilderLike, SubjectExecutorLike,
   SubjectLike,
@@ -20,24 +19,6 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 export const SUPPORTED_VERSIONS = ['>=0.3.0 <0.4'];
 
 const DEFAULT_MAX_ENTITY_IDS = 100;
-
-const log = diag.createComponentLogger({ namespace: PACKAGE_NAME });
-const reported = new Set<string>();
-
-function reportOnce(where: string, err: unknown): void {
-  if (reported.has(where)) return;
-  reported.add(where);
-  log.error(`${where} failed; the TypeORM call itself was not affected. Further failures here are not reported.`, err);
-}
-
-/** Runs `fn`, reporting (once) instead of throwing: bookkeeping must never break a write. */
-function safely(where: string, fn: () => void): void {
-  try {
-    fn();
-  } catch (err) {
-    reportOnce(where, err);
-  }
-}
 
 const noop = (): void => {};
 
@@ -106,6 +87,11 @@ export class TypeormInstrumentation extends InstrumentationBase<TypeormInstrumen
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
   }
 
+  /** Reports a failure of this adapter's bookkeeping once per place, through its diag logger. */
+  private get failures(): FailureReporter {
+    return failureReporter(this._diag, 'the TypeORM call');
+  }
+
   protected init(): InstrumentationNodeModuleDefinition[] {
     const file = (path: string, exportName: string, methods: () => Record<string, (original: AnyMethod) => AnyMethod>) =>
       new InstrumentationNodeModuleFile(
@@ -127,7 +113,7 @@ export class TypeormInstrumentation extends InstrumentationBase<TypeormInstrumen
   private patchClass<E extends Record<string, Constructor | undefined>>(exports: E, name: string, methods: Record<string, (o: AnyMethod) => AnyMethod>): E {
     const cls = exports[name];
     if (typeof cls !== 'function') {
-      log.warn(`typeorm: ${name} not found; some mutations are not recorded`);
+      this._diag.warn(`typeorm: ${name} not found; some mutations are not recorded`);
       return exports;
     }
     for (const [method, wrapper] of Object.entries(methods)) {
@@ -170,7 +156,7 @@ export class TypeormInstrumentation extends InstrumentationBase<TypeormInstrumen
   private traced(plan: Plan, frame: Frame, run: () => unknown): Promise<unknown> {
     return frames.run(frame, () => traceMutation(plan.meta, async () => {
       const result = await run();
-      if (plan.finish !== undefined) safely('recording a TypeORM mutation', () => plan.finish?.(result));
+      if (plan.finish !== undefined) this.failures.safely('recording a TypeORM mutation', () => plan.finish?.(result));
       return result;
     }));
   }
@@ -207,14 +193,14 @@ export class TypeormInstrumentation extends InstrumentationBase<TypeormInstrumen
       const outer = frames.getStore();
       const method = outer?.kind === 'persist' ? outer.method : undefined;
       let plans: Plan[] = [];
-      safely('preparing TypeORM entity mutations', () => {
+      self.failures.safely('preparing TypeORM entity mutations', () => {
         plans = self.planSubjects(executor, method);
       });
       const run = () => original.apply(executor, args) as Promise<unknown>;
       if (plans.length === 0) return frames.run({ kind: 'executor' }, run);
       if (plans.length === 1) return self.traced(plans[0] as Plan, { kind: 'executor' }, run);
       const finished = frames.run({ kind: 'executor' }, run).then((result) => {
-        for (const plan of plans) safely('recording a TypeORM mutation', () => plan.finish?.(result));
+        for (const plan of plans) self.failures.safely('recording a TypeORM mutation', () => plan.finish?.(result));
         return result;
       });
       const all = plans.map((plan) => traceMutation(plan.meta, () => finished));
@@ -302,7 +288,7 @@ export class TypeormInstrumentation extends InstrumentationBase<TypeormInstrumen
         return frames.run({ kind: 'manager', absorbed: false }, () => original.apply(this, args));
       }
       let plan: Plan | undefined;
-      safely('preparing a TypeORM mutation', () => {
+      self.failures.safely('preparing a TypeORM mutation', () => {
         plan = self.planManagerCall(this as EntityManagerLike, method, args);
       });
       if (plan === undefined) return original.apply(this, args);
@@ -435,7 +421,7 @@ export class TypeormInstrumentation extends InstrumentationBase<TypeormInstrumen
       }
       if (frame?.kind === 'executor' && qb.expressionMap?.callListeners === false) return original.apply(this, args);
       let plan: Plan | undefined;
-      safely('preparing a TypeORM QueryBuilder mutation', () => {
+      self.failures.safely('preparing a TypeORM QueryBuilder mutation', () => {
         plan = self.planQueryBuilder(qb, kind);
       });
       if (plan === undefined) return original.apply(this, args);

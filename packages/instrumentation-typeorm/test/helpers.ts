@@ -5,5 +5,5 @@ export type { RunResult } from '../../../test/helpers/adapter-tests';
 export const ROOT = path.resolve(__dirname, '../../..');
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
-export { captureApi, mutation } from '../../../test/helpers/mutation-capture';
+export { captureMutations, capturePerTest, mutation } from '../../../test/helpers/mutation-capture';
 export type { Recorded } from '../../../test/helpers/mutation-capture';

@@ -7,7 +7,7 @@ import type { DataSource as DataSourceType, EntitySubscriberInterface, InsertEve
 import { startThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-postgres';
 import type { ThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-postgres';
 import { TypeormInstrumentation } from '../src';
-import { assertExactly, captureApi, mutation } from './helpers';
+import { assertExactly, captureMutations, capturePerTest, mutation } from './helpers';
 
 type Lib = typeof import('typeorm');
 
@@ -26,7 +26,7 @@ describe('typeorm instrumentation (in process, root version, Postgres)', functio
   let instrumentation: TypeormInstrumentation;
   let lib: Lib;
   let ds: DataSourceType;
-  let capture: ReturnType<typeof captureApi> | undefined;
+  const captures = capturePerTest(captureMutations);
   let orders: Repository<Order>;
   let customers: Repository<Customer>;
   let lines: Repository<Line>;
@@ -36,7 +36,7 @@ describe('typeorm instrumentation (in process, root version, Postgres)', functio
   /** Set by a test: called by the Order subscriber after each insert. */
   let afterOrderInsert: ((event: InsertEvent<Order>) => Promise<void>) | undefined;
 
-  const cap = () => capture as ReturnType<typeof captureApi>;
+  const cap = () => captures.current;
 
   before(async function () {
     // loading typeorm, starting a Postgres cluster and synchronising the schema: slow on a busy machine
@@ -99,7 +99,7 @@ describe('typeorm instrumentation (in process, root version, Postgres)', functio
       synchronize: true,
       logging: ['query', 'error'],
       logger: {
-        logQuery: (query: string) => capture?.logging(query),
+        logQuery: (query: string) => captures.running?.logging(query),
         logQueryError() {}, logQuerySlow() {}, logSchemaBuild() {}, logMigration() {}, log() {},
       },
     });
@@ -122,27 +122,11 @@ describe('typeorm instrumentation (in process, root version, Postgres)', functio
     instrumentation.setConfig({});
     afterOrderInsert = undefined;
     await ds.query('TRUNCATE customers, orders, lines, docs, accounts, notes RESTART IDENTITY');
-    capture = captureApi();
-  });
-
-  afterEach(() => {
-    const c = capture;
-    capture = undefined;
-    c?.stop();
-    if (c !== undefined) assert.deepEqual(c.others, [], 'nothing but mutations is published');
+    captures.start();
   });
 
   /** Runs `fn` without capturing (fixtures for a test). */
-  async function quietly<T>(fn: () => Promise<T>): Promise<T> {
-    const c = capture;
-    capture = undefined;
-    c?.stop();
-    try {
-      return await fn();
-    } finally {
-      capture = captureApi();
-    }
-  }
+  const quietly = captures.quietly;
 
   /** The statements of a mutation, without TypeORM's transaction brackets. */
   const writes = (sql: string[]) => sql.filter((s) => !/^(START TRANSACTION|COMMIT|ROLLBACK)/.test(s)).map((s) => s.replace(/\(.*$/s, '').split(' ').slice(0, 3).join(' '));
@@ -485,13 +469,13 @@ describe('typeorm instrumentation (in process, root version, Postgres)', functio
     });
 
     it('nothing subscribed: writes work as usual and nothing is published', async () => {
-      cap().stop();
+      captures.pause();
       const order = await orders.save({ status: 'new', code: 'a' } as Order);
       order.status = 'x';
       await orders.save(order);
       await orders.update({ status: 'x' }, { total: 3 });
       await orders.remove(order);
-      capture = captureApi();
+      captures.start();
       assert.deepEqual(cap().take(), []);
       assert.equal(await orders.count(), 0);
     });

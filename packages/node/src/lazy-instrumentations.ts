@@ -52,7 +52,7 @@ export class LazyInstrumentations {
     const moduleWithLoad = Module as ModuleWithLoad;
     const original = moduleWithLoad._load;
     this.originalLoad = original;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the wrapper must keep Node's `this`
+    // the wrapper must keep Node's `this`
     const self = this;
     moduleWithLoad._load = function lazyInstrumentationLoad(this: unknown, request: string, parent: unknown, isMain: boolean) {
       if (self.pending.length === 0 || self.loading || typeof request !== 'string') return original.apply(this, [request, parent, isMain]);

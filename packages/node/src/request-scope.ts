@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Span } from '@opentelemetry/api';
-import { actorStorage, getActor } from '@domain-otel/api';
+import { ACTOR_ATTRIBUTES, actorStorage, getActor } from '@domain-otel/api';
 import type { Actor } from '@domain-otel/api';
 
 /**
@@ -42,12 +42,15 @@ function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** The actor fields app log lines carry (trace and span id are added by the log instrumentations). */
+const LOG_LINE_FIELDS = ['id', 'tenant'] as const satisfies readonly (keyof Actor)[];
+
 /** pino/winston log hook: app log lines carry the user and tenant next to trace and span id. */
 export function addActorFields(_span: Span, record: Record<string, unknown>): void {
   try {
     const actor = getActor();
-    if (actor?.id !== undefined) record['user.id'] = String(actor.id);
-    if (actor?.tenant !== undefined) record['domain.tenant.id'] = String(actor.tenant);
+    if (actor === undefined) return;
+    for (const field of LOG_LINE_FIELDS) if (actor[field] !== undefined) record[ACTOR_ATTRIBUTES[field]] = String(actor[field]);
   } catch {
     // never break a log call
   }

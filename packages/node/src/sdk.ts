@@ -42,9 +42,9 @@ export function start(options: { startedBy?: StartedBy; env?: NodeJS.ProcessEnv 
     return undefined;
   }
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when enabled
+    // loaded only when enabled
     (require('./diag') as typeof import('./diag')).installDiag(config.logLevel);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when enabled
+    // loaded only when enabled
     const { startSdk } = require('./start-sdk') as typeof import('./start-sdk');
     const handle = startSdk(config, startedBy, warnings.lines);
     g[STATE] = handle;
@@ -59,6 +59,5 @@ export function start(options: { startedBy?: StartedBy; env?: NodeJS.ProcessEnv 
 
 function reportStartFailure(line: string): void {
   // The SDK itself may be what failed to load: report through the API's diag only.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require('@opentelemetry/api') as typeof import('@opentelemetry/api')).diag.error(line);
 }

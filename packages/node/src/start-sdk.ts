@@ -12,7 +12,7 @@ import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import { createContextManager } from './context';
 import { countingLogPipeline, countingSpanPipeline } from './counting';
 import {
-  ATTR_DOMAIN_TELEMETRY_DROP_REASON, ATTR_DOMAIN_TELEMETRY_SIGNAL, EVENT_DOMAIN_AUDIT_DECISION, EVENT_DOMAIN_MANAGER_MUTATION,
+  ATTR_DOMAIN_TELEMETRY_DROP_REASON, ATTR_DOMAIN_TELEMETRY_SIGNAL, isAuditEventName,
   METRIC_DOMAIN_TELEMETRY_DROPPED, TELEMETRY_SIGNAL_VALUES,
 } from '@domain-otel/semantic-conventions';
 import type { DistroConfig } from './config/load';
@@ -63,7 +63,7 @@ export function startSdk(config: DistroConfig, startedBy: StartedBy, configWarni
     if (name === 'console') spanProcessors.push(new BatchSpanProcessor({ exporter: new ConsoleSpanExporter() }));
   }
 
-  const isAudit = (r: { eventName?: string }) => r.eventName === EVENT_DOMAIN_AUDIT_DECISION || r.eventName === EVENT_DOMAIN_MANAGER_MUTATION;
+  const isAudit = (r: { eventName?: string }) => isAuditEventName(r.eventName);
   const logProcessors: LogRecordProcessor[] = [];
   let audit: AuditLogRecordProcessor | undefined;
   let spoolDir: string | undefined;

@@ -47,6 +47,21 @@ export const METRIC_UNITS: Readonly<Record<MetricName, string>> = {
   [METRIC_DOMAIN_TELEMETRY_DROPPED]: '{record}',
 };
 
+/**
+ * Description of each instrument: the one text the instruments are created with and
+ * docs/semantic-conventions.md shows.
+ */
+export const METRIC_DESCRIPTIONS: Readonly<Record<MetricName, string>> = {
+  [METRIC_DOMAIN_AUDIT_DECISIONS]: 'Audit decisions.',
+  [METRIC_DOMAIN_MANAGER_MUTATIONS]: 'Manager mutations.',
+  [METRIC_DOMAIN_MANAGER_MUTATION_DURATION]: 'Duration of traced mutations.',
+  [METRIC_DOMAIN_RULE_EVALUATIONS]: 'Rule evaluations.',
+  [METRIC_DOMAIN_RULE_EVALUATION_DURATION]: 'Duration of rule evaluations.',
+  [METRIC_DOMAIN_CACHE_INVALIDATIONS]: 'Cache invalidation calls.',
+  [METRIC_DOMAIN_CACHE_INVALIDATED_KEYS]: 'Cache keys dropped by invalidations.',
+  [METRIC_DOMAIN_TELEMETRY_DROPPED]: 'Spans, log records and audit records the distribution could not deliver, by signal and reason. Metric points that fail to export are not counted here (the failure is reported once through the diag logger).',
+};
+
 /** `domain.telemetry.dropped` attribute: which signal lost the record. */
 export const ATTR_DOMAIN_TELEMETRY_SIGNAL = 'domain.telemetry.signal';
 

@@ -1,12 +1,12 @@
 // Machine-readable list of every name this package exports. The documentation
 // (docs/semantic-conventions.md) is generated from it, and a test checks that no
 // exported constant is missing here.
-import * as audit from './audit.js';
-import * as cache from './cache.js';
-import * as common from './common.js';
-import * as metrics from './metrics.js';
-import * as mutation from './mutation.js';
-import * as rule from './rule.js';
+import * as audit from './audit';
+import * as cache from './cache';
+import * as common from './common';
+import * as metrics from './metrics';
+import * as mutation from './mutation';
+import * as rule from './rule';
 
 export type DomainEventName =
   | typeof audit.EVENT_DOMAIN_AUDIT_DECISION
@@ -446,7 +446,7 @@ const metricEntries: readonly MetricEntry[] = [
     instrument: 'counter',
     unit: m.METRIC_UNITS[m.METRIC_DOMAIN_AUDIT_DECISIONS],
     attributes: [audit.ATTR_DOMAIN_AUDIT_ACTION, audit.ATTR_DOMAIN_AUDIT_OUTCOME, common.ATTR_DOMAIN_MANAGER_NAME],
-    brief: 'Audit decisions.',
+    brief: m.METRIC_DESCRIPTIONS[m.METRIC_DOMAIN_AUDIT_DECISIONS],
   },
   {
     kind: 'metric',
@@ -455,7 +455,7 @@ const metricEntries: readonly MetricEntry[] = [
     instrument: 'counter',
     unit: m.METRIC_UNITS[m.METRIC_DOMAIN_MANAGER_MUTATIONS],
     attributes: [mutation.ATTR_DOMAIN_MUTATION_ACTION, common.ATTR_DOMAIN_MANAGER_NAME, mutation.ATTR_DOMAIN_MUTATION_OUTCOME],
-    brief: 'Manager mutations.',
+    brief: m.METRIC_DESCRIPTIONS[m.METRIC_DOMAIN_MANAGER_MUTATIONS],
   },
   {
     kind: 'metric',
@@ -464,7 +464,7 @@ const metricEntries: readonly MetricEntry[] = [
     instrument: 'histogram',
     unit: m.METRIC_UNITS[m.METRIC_DOMAIN_MANAGER_MUTATION_DURATION],
     attributes: [mutation.ATTR_DOMAIN_MUTATION_ACTION, common.ATTR_DOMAIN_MANAGER_NAME, mutation.ATTR_DOMAIN_MUTATION_OUTCOME],
-    brief: 'Duration of traced mutations.',
+    brief: m.METRIC_DESCRIPTIONS[m.METRIC_DOMAIN_MANAGER_MUTATION_DURATION],
   },
   {
     kind: 'metric',
@@ -473,7 +473,7 @@ const metricEntries: readonly MetricEntry[] = [
     instrument: 'counter',
     unit: m.METRIC_UNITS[m.METRIC_DOMAIN_RULE_EVALUATIONS],
     attributes: [rule.ATTR_DOMAIN_RULE_NAME, rule.ATTR_DOMAIN_RULE_OUTCOME],
-    brief: 'Rule evaluations.',
+    brief: m.METRIC_DESCRIPTIONS[m.METRIC_DOMAIN_RULE_EVALUATIONS],
   },
   {
     kind: 'metric',
@@ -482,7 +482,7 @@ const metricEntries: readonly MetricEntry[] = [
     instrument: 'histogram',
     unit: m.METRIC_UNITS[m.METRIC_DOMAIN_RULE_EVALUATION_DURATION],
     attributes: [rule.ATTR_DOMAIN_RULE_NAME, rule.ATTR_DOMAIN_RULE_OUTCOME],
-    brief: 'Duration of rule evaluations.',
+    brief: m.METRIC_DESCRIPTIONS[m.METRIC_DOMAIN_RULE_EVALUATION_DURATION],
   },
   {
     kind: 'metric',
@@ -491,7 +491,7 @@ const metricEntries: readonly MetricEntry[] = [
     instrument: 'counter',
     unit: m.METRIC_UNITS[m.METRIC_DOMAIN_CACHE_INVALIDATIONS],
     attributes: [cache.ATTR_DOMAIN_CACHE_NAME, cache.ATTR_DOMAIN_CACHE_REASON],
-    brief: 'Cache invalidation calls.',
+    brief: m.METRIC_DESCRIPTIONS[m.METRIC_DOMAIN_CACHE_INVALIDATIONS],
   },
   {
     kind: 'metric',
@@ -500,7 +500,7 @@ const metricEntries: readonly MetricEntry[] = [
     instrument: 'counter',
     unit: m.METRIC_UNITS[m.METRIC_DOMAIN_CACHE_INVALIDATED_KEYS],
     attributes: [cache.ATTR_DOMAIN_CACHE_NAME, cache.ATTR_DOMAIN_CACHE_REASON],
-    brief: 'Cache keys dropped by invalidations.',
+    brief: m.METRIC_DESCRIPTIONS[m.METRIC_DOMAIN_CACHE_INVALIDATED_KEYS],
   },
   {
     kind: 'metric',
@@ -509,7 +509,7 @@ const metricEntries: readonly MetricEntry[] = [
     instrument: 'counter',
     unit: m.METRIC_UNITS[m.METRIC_DOMAIN_TELEMETRY_DROPPED],
     attributes: [m.ATTR_DOMAIN_TELEMETRY_SIGNAL, m.ATTR_DOMAIN_TELEMETRY_DROP_REASON],
-    brief: 'Spans, log records and audit records the distribution could not deliver, by signal and reason. Metric points that fail to export are not counted here (the failure is reported once through the diag logger).',
+    brief: m.METRIC_DESCRIPTIONS[m.METRIC_DOMAIN_TELEMETRY_DROPPED],
   },
 ];
 

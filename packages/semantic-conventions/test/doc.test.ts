@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { REGISTRY, type RegistryEntry } from '../src/registry.js';
-import { SCHEMA_URL } from '../src/schema.js';
+import { REGISTRY, type RegistryEntry } from '../src/registry';
+import { SCHEMA_URL } from '../src/schema';
 
 interface DocScript {
   renderSemconvDoc(input: { registry: readonly RegistryEntry[]; schemaUrl: string }): string;

@@ -55,7 +55,7 @@ export function netnsAvailable(): boolean {
 
 /** Namespaces of test runs (dotel-<pid>-…) whose process is gone: removed. */
 export function sweepStaleNamespaces(): string[] {
-  let list = '';
+  let list: string;
   try { list = ip(['netns', 'list']); } catch { return []; }
   const removed: string[] = [];
   for (const line of list.split('\n')) {

@@ -54,6 +54,6 @@ export async function startServeTelemetry(config: ServeTelemetryConfig, pool: Po
 }
 
 function packageVersion(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json sits two levels up from src/ and dist/
+  // package.json sits two levels up from src/ and dist/
   return (require('../../package.json') as { version: string }).version;
 }

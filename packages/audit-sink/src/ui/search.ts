@@ -4,7 +4,7 @@
  * never reaches another tenant's rows, whatever the browser sends.
  */
 import type { Pool, PoolClient } from 'pg';
-import { EVENT_AUDIT_ACCESS } from '../conventions';
+import { EVENT_DOMAIN_AUDIT_ACCESS, EVENT_DOMAIN_AUDIT_DECISION, EVENT_DOMAIN_MANAGER_MUTATION } from '@domain-otel/semantic-conventions';
 import { auditRowFrom, type AuditRow } from '../query';
 import { SCHEMA } from '../sql-text';
 import type { Viewer } from './auth';
@@ -97,7 +97,7 @@ export function whereClause(f: SearchFilters, viewer: Viewer, values: unknown[] 
     conditions.push(`${FILTER_COLUMNS[name]} = $${values.length}`);
   }
   // As in `query`: who read the audit log is listed when asked for by event or uid.
-  if (f.equals.event === undefined && f.equals.uid === undefined) conditions.push(`event_name <> '${EVENT_AUDIT_ACCESS}'`);
+  if (f.equals.event === undefined && f.equals.uid === undefined) conditions.push(`event_name <> '${EVENT_DOMAIN_AUDIT_ACCESS}'`);
   if (f.from) {
     values.push(f.from.toISOString());
     conditions.push(`time >= $${values.length}`);
@@ -173,8 +173,8 @@ export async function timeline(db: Pool | PoolClient, f: SearchFilters, viewer: 
   const s = `$${values.length}`;
   const r = await db.query<{ b: number; series: string; n: string }>(
     `SELECT floor((extract(epoch FROM time) - ${s}) / ${w})::int AS b,
-            CASE WHEN event_name = 'domain.audit.decision' THEN coalesce(outcome, 'unknown')
-                 WHEN event_name = 'domain.manager.mutation' THEN 'mutations' ELSE event_name END AS series,
+            CASE WHEN event_name = '${EVENT_DOMAIN_AUDIT_DECISION}' THEN coalesce(outcome, 'unknown')
+                 WHEN event_name = '${EVENT_DOMAIN_MANAGER_MUTATION}' THEN 'mutations' ELSE event_name END AS series,
             count(*)::text AS n
        FROM ${SCHEMA}.records ${where} GROUP BY 1, 2`,
     values,

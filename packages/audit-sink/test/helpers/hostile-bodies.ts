@@ -98,7 +98,6 @@ export function hostileBodies(): { name: string; type: 'protobuf' | 'json'; body
   ];
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const logsV1 = require('otlp-proto-root/build/src/generated/root').opentelemetry.proto.collector.logs.v1;
 
 /** The reason in an answer: a partial success's message (200), or the google.rpc.Status message. */

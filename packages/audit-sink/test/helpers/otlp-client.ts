@@ -104,7 +104,6 @@ export function decision(over: Partial<Record<string, unknown>> = {}, spec: Part
  * read the sink's answer itself (e.g. its partial success), which the exporters do not return.
  */
 export async function postRecords(url: string, records: ReadableLogRecord[]): Promise<{ status: number; body: Uint8Array }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const logsV1 = require('otlp-proto-root/build/src/generated/root').opentelemetry.proto.collector.logs.v1;
   const msg = logsV1.ExportLogsServiceRequest.fromObject({
     resourceLogs: [{ resource: {}, scopeLogs: [{ scope: { name: 't' }, logRecords: records.map((r) => ({

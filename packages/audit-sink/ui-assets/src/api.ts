@@ -1,4 +1,5 @@
 // The viewer's JSON API (src/ui/server.ts), typed for the page. Same origin, session cookie.
+import type { ExtractedColumns } from '../../src/columns';
 
 export interface Session {
   identity: string;
@@ -9,20 +10,8 @@ export interface Session {
   exportLimit: number;
 }
 
-export interface Row {
+export interface Row extends ExtractedColumns {
   time: string;
-  time_unix_nano: string;
-  event_name: string;
-  action: string | null;
-  outcome: string | null;
-  manager: string | null;
-  entity_id: string | null;
-  user_id: string | null;
-  tenant_id: string | null;
-  service: string | null;
-  trace_id: string | null;
-  span_id: string | null;
-  uid: string;
   chain: string;
   seq: string;
   received_at: string;

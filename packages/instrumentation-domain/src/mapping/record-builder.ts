@@ -1,14 +1,16 @@
 import type { AnyValue } from '@opentelemetry/api';
+import { ACTOR_ATTRIBUTES } from '@domain-otel/api';
 import type { Actor } from '@domain-otel/api';
-import {
-  ATTR_CLIENT_ADDRESS, ATTR_DOMAIN_CORRELATION_ID, ATTR_DOMAIN_RECORD_DROPPED_ENTRIES, ATTR_DOMAIN_RECORD_TRUNCATED_VALUES,
-  ATTR_DOMAIN_TENANT_ID, ATTR_LOG_RECORD_UID, ATTR_USER_AGENT_ORIGINAL, ATTR_USER_ID, ATTR_USER_NAME,
-} from '@domain-otel/semantic-conventions';
+import { ATTR_DOMAIN_RECORD_DROPPED_ENTRIES, ATTR_DOMAIN_RECORD_TRUNCATED_VALUES, ATTR_LOG_RECORD_UID } from '@domain-otel/semantic-conventions';
 import { MAX_ENTRIES, ValueShaper } from '../any-value';
 import type { LogAttributes } from '../log-attributes';
 import { uuidv7 } from '../uuidv7';
 import type { Recorder } from './recorder';
 import { levelAtLeast } from './recorder';
+
+/** The actor fields every record carries; the client's address and user agent only at audit level `full`. */
+const ACTOR_FIELDS = ['id', 'name', 'tenant', 'correlationId'] as const satisfies readonly (keyof Actor)[];
+const CLIENT_FIELDS = ['clientAddress', 'userAgent'] as const satisfies readonly (keyof Actor)[];
 
 /** Most metadata keys kept on one record; the rest are counted in `domain.record.dropped_entries`. */
 export const MAX_METADATA_KEYS = 64;
@@ -28,14 +30,8 @@ export class RecordBuilder {
     this.shape = new ValueShaper(r.isSecret, r.maxValueBytes, r.recordBudgetBytes);
     this.attributes = { [ATTR_LOG_RECORD_UID]: uuidv7(timestamp) };
     if (!actor) return;
-    this.text(ATTR_USER_ID, actor.id);
-    this.text(ATTR_USER_NAME, actor.name);
-    this.text(ATTR_DOMAIN_TENANT_ID, actor.tenant);
-    this.text(ATTR_DOMAIN_CORRELATION_ID, actor.correlationId);
-    if (levelAtLeast(r, 'full')) {
-      this.text(ATTR_CLIENT_ADDRESS, actor.clientAddress);
-      this.text(ATTR_USER_AGENT_ORIGINAL, actor.userAgent);
-    }
+    for (const field of ACTOR_FIELDS) this.text(ACTOR_ATTRIBUTES[field], actor[field]);
+    if (levelAtLeast(r, 'full')) for (const field of CLIENT_FIELDS) this.text(ACTOR_ATTRIBUTES[field], actor[field]);
   }
 
   /** A required string field (capped, never left out); skipped when undefined. */

@@ -154,9 +154,8 @@ function readConfigFiles(env: Env, warnings: ConfigWarnings): import('./file').F
   const named = (name: string) => (env[name] ?? '').trim() !== '';
   if (!named('OTEL_CONFIG_FILE') && !named('OTEL_EXPERIMENTAL_CONFIG_FILE') && !named('DOMAIN_OTEL_CONFIG_FILE')) return undefined;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- YAML and the schema validator load only when a file is named
+    // YAML and the schema validator load only when a file is named
     const file = require('./file') as typeof import('./file');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- same
     const { knownInstrumentationNames } = require('../instrumentations') as typeof import('../instrumentations');
     return file.loadConfigFiles(env, warnings, allVariables(), knownInstrumentationNames());
   } catch (err) {

@@ -27,6 +27,8 @@ export function createAuditPipeline(
   config: DistroConfig, resource: Resource, onDropped: (reason: AuditDeliveryFailure, count: number) => void,
 ): AuditPipeline {
   const service = serviceName(resource);
+  // `let`: the spool's failure callback may run before the processor exists (a `const` would throw there).
+  // eslint-disable-next-line prefer-const -- see above
   let processor: AuditLogRecordProcessor | undefined;
   const spool = config.auditSpool ? openSpool(config, service, onDropped, (records, err) => processor?.spoolWriteFailed(records, err)) : undefined;
   processor = new AuditLogRecordProcessor({

@@ -170,7 +170,7 @@ export class AuditLogRecordProcessor implements LogRecordProcessor {
       try {
         acknowledged = sendSync(batches.map((b) => b.map((e) => e.record)));
       } catch {
-        acknowledged = 0;
+        // a send that threw acknowledged nothing: every batch goes to the spool below
       }
       const sent = batches.slice(0, acknowledged).flat();
       this.removeExported(sent);

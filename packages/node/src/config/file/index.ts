@@ -169,7 +169,7 @@ function readOtelFile(file: string, env: Env, issues: FileIssues): YamlMap | und
   const saved = process.env.OTEL_CONFIG_FILE;
   try {
     process.env.OTEL_CONFIG_FILE = file;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- 0.5 MiB validator, loaded only here
+    // 0.5 MiB validator, loaded only here
     const { createConfigFactory } = require('@opentelemetry/configuration') as typeof import('@opentelemetry/configuration');
     const model: unknown = createConfigFactory().getConfigModel();
     if (!isMap(model)) return ours;
