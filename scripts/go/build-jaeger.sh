@@ -15,16 +15,8 @@
 #   GO                    go binary to use (default: go on PATH)
 set -euo pipefail
 
-# The Jaeger v2 release that the v1 tag required in scripts/go/jaeger/go.mod corresponds to.
-JAEGER_VERSION=v2.13.0
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-tools="$here/jaeger"
 # shellcheck source=lib.sh
-. "$here/lib.sh"
-build_init build-jaeger "${BASH_SOURCE[0]}" "$@"
-
-hash=$(cat "$tools/go.mod" "$tools/go.sum" | sha256sum | cut -c1-12)
-binary="$cache/jaeger-$JAEGER_VERSION-$hash/jaeger"
-use_cached_binary "jaeger-$JAEGER_VERSION-$hash" "$JAEGER_VERSION, tools module $hash"
-build_pinned_module "$tools" Jaeger "$JAEGER_VERSION" github.com/jaegertracing/jaeger/cmd/jaeger github.com/jaegertracing/jaeger/internal/version.latestVersion
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+# v2.13.0: the Jaeger v2 release that the v1 tag required in scripts/go/jaeger/go.mod corresponds to.
+build_pinned_tool "${BASH_SOURCE[0]}" jaeger Jaeger v2.13.0 github.com/jaegertracing/jaeger/cmd/jaeger \
+  github.com/jaegertracing/jaeger/internal/version.latestVersion "tools module" "$@"

@@ -17,15 +17,7 @@
 #   GO                    go binary to use (default: go on PATH)
 set -euo pipefail
 
-LOKI_VERSION=v3.7.8
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-tools="$here/loki"
 # shellcheck source=lib.sh
-. "$here/lib.sh"
-build_init build-loki "${BASH_SOURCE[0]}" "$@"
-
-hash=$(cat "$tools/go.mod" "$tools/go.sum" | sha256sum | cut -c1-12)
-binary="$cache/loki-$LOKI_VERSION-$hash/loki"
-use_cached_binary "loki-$LOKI_VERSION-$hash" "$LOKI_VERSION, wrapper module $hash"
-build_pinned_module "$tools" Loki "$LOKI_VERSION" github.com/grafana/loki/v3/cmd/loki github.com/grafana/loki/v3/pkg/util/build.Version
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+build_pinned_tool "${BASH_SOURCE[0]}" loki Loki v3.7.8 github.com/grafana/loki/v3/cmd/loki \
+  github.com/grafana/loki/v3/pkg/util/build.Version "wrapper module" "$@"

@@ -118,3 +118,18 @@ build_pinned_module() {
   mv -f "$build_tmp" "$binary"
   echo "$binary"
 }
+
+# build_pinned_tool SCRIPT NAME LABEL VERSION PACKAGE VERSION_VARIABLE MODULE_KIND ARGS...: the
+# whole of build-jaeger.sh and build-loki.sh. Builds PACKAGE as pinned by the module in
+# scripts/go/NAME/ into $cache/NAME-VERSION-<first 12 hex of sha256(go.mod+go.sum)>/NAME, or
+# prints that path when it is already built.
+build_pinned_tool() {
+  local script=$1 name=$2 label=$3 version=$4 pkg=$5 version_var=$6 kind=$7 dir hash
+  shift 7
+  build_init "build-$name" "$script" "$@"
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$name"
+  hash=$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-12)
+  binary="$cache/$name-$version-$hash/$name"
+  use_cached_binary "$name-$version-$hash" "$version, $kind $hash"
+  build_pinned_module "$dir" "$label" "$version" "$pkg" "$version_var"
+}

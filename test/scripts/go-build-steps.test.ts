@@ -1,6 +1,7 @@
-// The steps scripts/go/build-jaeger.sh and build-loki.sh (and partly build-collector.sh) share,
-// in scripts/go/lib.sh: build a pinned Go module into the cache once, then print the cached
-// path without building. Exercised on a one-file module, since the real builds take minutes.
+// The build steps of scripts/go/lib.sh (build-jaeger.sh and build-loki.sh are one
+// build_pinned_tool call made of them; build-collector.sh uses the first two): build a pinned Go
+// module into the cache once, then print the cached path without building. Exercised on a
+// one-file module, since the real builds take minutes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -74,7 +74,7 @@ describe('first-run output', function () {
     ];
     for (const f of users) {
       const text = read(...f);
-      assert.match(text, /run_logged |build_pinned_module |apt_install /, `${f.join('/')} uses run_logged or a library step that does`);
+      assert.match(text, /run_logged |build_pinned_tool |apt_install /, `${f.join('/')} uses run_logged or a library step that does`);
       assert.doesNotMatch(outsideRunLogged(text), noisy, `${f.join('/')}: no noisy command outside run_logged`);
     }
     const setups = readdirSync(path.join(ROOT, 'scripts', 'setup'));
