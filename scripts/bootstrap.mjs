@@ -10,12 +10,12 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 
-// 1. System packages (idempotent scripts: they install only what is missing). A script that
+// 1. System packages (idempotent scripts: they install only what is missing; lib.sh is what they share). A script that
 // only reports its tool as present says so in one line; those lines are folded into one.
 const setup = path.join(root, 'scripts', 'setup');
 if (existsSync(setup)) {
   const present = [];
-  for (const f of readdirSync(setup).filter((f) => f.endsWith('.sh')).sort()) {
+  for (const f of readdirSync(setup).filter((f) => f.endsWith('.sh') && f !== 'lib.sh').sort()) {
     const out = execFileSync('bash', [path.join(setup, f)], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     const lines = out.split('\n').filter(Boolean);
     const m = lines.length === 1 ? /^([\w.-]+): (?:.* )?present\b|^(go): go1\.[\d.]+ at /.exec(lines[0]) : null;

@@ -20,25 +20,10 @@ BUILDER_VERSION=v0.159.0
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 manifest="$repo/collector-config/builder.yaml"
-cache=${DOMAIN_OTEL_CACHE:-$HOME/.cache/domain-otel}
 # shellcheck source=lib.sh
 . "$here/lib.sh"
-go_bin=$(find_go "$cache" || echo go)
-# The collector builder runs `go` from PATH: the same one.
-case "$go_bin" in */*) export PATH="$(dirname "$go_bin"):$PATH" ;; esac
+build_init build-collector "${BASH_SOURCE[0]}" "$@"
 
-force=0
-for arg in "$@"; do
-  case "$arg" in
-    --force) force=1 ;;
-    -h|--help) awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-    *) echo "build-collector.sh: unknown argument: $arg" >&2; exit 2 ;;
-  esac
-done
-
-log() { echo "build-collector: $*" >&2; }
-
-command -v "$go_bin" >/dev/null || { log "Go toolchain not found (looked for '$go_bin')"; exit 1; }
 [ -f "$manifest" ] || { log "manifest not found: $manifest"; exit 1; }
 
 # The builder and the manifest must name the same release, or the build mixes versions.
@@ -50,22 +35,9 @@ fi
 hash=$(sha256sum "$manifest" | cut -c1-16)
 out_dir="$cache/otelcol-$hash"
 binary="$out_dir/otelcol-domain"
+use_cached_binary "otelcol-$hash" "manifest $hash"
 
-mkdir -p "$cache"
-# Serialise concurrent runs (CI and a test run, two worktrees...) on the same manifest.
-exec 9>"$cache/otelcol-$hash.lock"
-if command -v flock >/dev/null; then flock 9; fi
-
-if [ "$force" = 0 ] && [ -x "$binary" ]; then
-  log "up to date (manifest $hash)"
-  echo "$binary"
-  exit 0
-fi
-
-# Keep two CPUs' worth of parallelism on small machines, but do not oversubscribe bigger ones
-# with memory-hungry links.
-cpus=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
-jobs=${DOMAIN_OTEL_GO_JOBS:-$(( cpus > 4 ? 4 : cpus ))}
+jobs=$(go_jobs)
 export GOFLAGS="$("$go_bin" env GOFLAGS) -p=$jobs"
 export CGO_ENABLED=0
 

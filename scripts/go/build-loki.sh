@@ -17,58 +17,7 @@
 #   GO                    go binary to use (default: go on PATH)
 set -euo pipefail
 
-LOKI_VERSION=v3.7.8
-LOKI_PKG=github.com/grafana/loki/v3/cmd/loki
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-tools="$here/loki"
-cache=${DOMAIN_OTEL_CACHE:-$HOME/.cache/domain-otel}
 # shellcheck source=lib.sh
-. "$here/lib.sh"
-go_bin=$(find_go "$cache" || echo go)
-# The collector builder runs `go` from PATH: the same one.
-case "$go_bin" in */*) export PATH="$(dirname "$go_bin"):$PATH" ;; esac
-
-force=0
-for arg in "$@"; do
-  case "$arg" in
-    --force) force=1 ;;
-    -h|--help) awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-    *) echo "build-loki.sh: unknown argument: $arg" >&2; exit 2 ;;
-  esac
-done
-
-log() { echo "build-loki: $*" >&2; }
-
-command -v "$go_bin" >/dev/null || { log "Go toolchain not found (looked for '$go_bin')"; exit 1; }
-
-hash=$(cat "$tools/go.mod" "$tools/go.sum" | sha256sum | cut -c1-12)
-out_dir="$cache/loki-$LOKI_VERSION-$hash"
-binary="$out_dir/loki"
-
-mkdir -p "$cache"
-exec 9>"$cache/loki-$LOKI_VERSION-$hash.lock"
-if command -v flock >/dev/null; then flock 9; fi
-
-if [ "$force" = 0 ] && [ -x "$binary" ]; then
-  log "up to date ($LOKI_VERSION, wrapper module $hash)"
-  echo "$binary"
-  exit 0
-fi
-
-cpus=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
-jobs=${DOMAIN_OTEL_GO_JOBS:-$(( cpus > 4 ? 4 : cpus ))}
-export GOFLAGS="$(cd "$tools" && "$go_bin" env GOFLAGS) -mod=readonly -buildvcs=false -p=$jobs"
-export CGO_ENABLED=0
-
-mkdir -p "$out_dir"
-tmp="$out_dir/loki.tmp.$$"
-trap 'rm -f "$tmp"' EXIT
-
-# One progress line on the terminal; `go: downloading …` and compiler output go to the log.
-(cd "$tools" && run_logged build-loki "building Loki $LOKI_VERSION (-p=$jobs, a cold build takes several minutes)" "$go_bin" build -trimpath \
-  -ldflags "-s -w -X github.com/grafana/loki/v3/pkg/util/build.Version=$LOKI_VERSION" \
-  -o "$tmp" "$LOKI_PKG")
-mv -f "$tmp" "$binary"
-
-echo "$binary"
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+build_pinned_tool "${BASH_SOURCE[0]}" loki Loki v3.7.8 github.com/grafana/loki/v3/cmd/loki \
+  github.com/grafana/loki/v3/pkg/util/build.Version "wrapper module" "$@"

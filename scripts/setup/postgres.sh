@@ -7,6 +7,8 @@
 # Debian/Ubuntu `postgresql` package (apt-get update && apt-get install -y postgresql).
 # Honors PG_BINDIR (a folder holding initdb and pg_ctl), like the tests do.
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
 find_bindir() {
   local d
@@ -23,23 +25,9 @@ find_bindir() {
 if bindir=$(find_bindir); then
   echo "postgres: server binaries present in $bindir ($("$bindir/postgres" --version))"
 else
-  if ! command -v apt-get >/dev/null 2>&1; then
-    echo "postgres.sh: initdb/pg_ctl not found and apt-get is not available; install the PostgreSQL server and set PG_BINDIR to its bin folder" >&2
-    exit 1
-  fi
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
-      echo "postgres.sh: need root (or sudo) to install the postgresql package" >&2
-      exit 1
-    fi
-  fi
+  apt_ready postgres.sh "initdb/pg_ctl not found and apt-get is not available; install the PostgreSQL server and set PG_BINDIR to its bin folder" postgresql
   echo "postgres: installing the postgresql package"
-  # apt prints pages; it goes to a log file and the terminal gets one progress line.
-  cache=${DOMAIN_OTEL_CACHE:-$HOME/.cache/domain-otel}
-  . "$(cd "$(dirname "${BASH_SOURCE[0]}")/../go" && pwd)/lib.sh"
-  run_logged setup-postgres "installing Debian's postgresql" \
-    sh -c "$sudo apt-get update && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends postgresql"
+  apt_install postgresql
   if ! bindir=$(find_bindir); then
     echo "postgres.sh: postgresql installed but initdb/pg_ctl still not found" >&2
     exit 1

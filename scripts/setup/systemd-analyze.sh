@@ -8,21 +8,9 @@ if command -v systemd-analyze >/dev/null 2>&1; then
   echo "systemd-analyze: present ($(systemd-analyze --version | head -n1))"
   exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "systemd-analyze.sh: systemd-analyze not found and apt-get is not available; install systemd" >&2
-  exit 1
-fi
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
-    echo "systemd-analyze.sh: need root (or sudo) to install the systemd package" >&2
-    exit 1
-  fi
-fi
-cache=${DOMAIN_OTEL_CACHE:-$HOME/.cache/domain-otel}
-mkdir -p "$cache/logs"
-log="$cache/logs/setup-systemd.log"
-echo "systemd-analyze: installing Debian's systemd package (log: $log)"
-{ $sudo apt-get update && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends systemd; } >"$log" 2>&1 \
-  || { echo "systemd-analyze.sh: apt-get failed; last lines of $log:" >&2; tail -n 20 "$log" >&2; exit 1; }
+# shellcheck source=lib.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+apt_ready systemd-analyze.sh "systemd-analyze not found and apt-get is not available; install systemd" systemd
+echo "systemd-analyze: installing Debian's systemd package"
+apt_install systemd
 echo "systemd-analyze: installed ($(systemd-analyze --version | head -n1))"

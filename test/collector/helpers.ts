@@ -40,7 +40,7 @@ export function run(
 }
 
 /** Runs one of scripts/go/build-*.sh (cached after the first build) and returns the binary path. */
-export async function buildBinary(script: 'build-collector.sh' | 'build-jaeger.sh'): Promise<string> {
+export async function buildBinary(script: 'build-collector.sh' | 'build-jaeger.sh' | 'build-loki.sh'): Promise<string> {
   const res = await run('bash', [path.join(ROOT, 'scripts', 'go', script)], { timeoutMs: BUILD_TIMEOUT_MS });
   if (res.code !== 0) throw new Error(`${script} failed (exit ${res.code}):\n${res.stderr.slice(-4000)}`);
   const lines = res.stdout.trim().split('\n');
@@ -103,31 +103,29 @@ export function waitForHttpOk(url: string, timeoutMs = 30_000): Promise<string> 
   }, timeoutMs);
 }
 
-/** A child process whose output goes to a log file, stopped (SIGTERM, then SIGKILL) by stop(). */
-export class Proc {
-  private readonly child: ChildProcess;
-  private readonly exited: Promise<void>;
-  exitCode: number | null = null;
+export interface ExitStatus { code: number | null; signal: NodeJS.Signals | null }
 
-  constructor(readonly name: string, bin: string, args: string[], env: NodeJS.ProcessEnv, readonly logFile: string, cwd = ROOT) {
-    const out = createWriteStream(logFile);
-    this.child = spawn(bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.pipe(out, { end: false });
-    this.child.stderr!.pipe(out, { end: false });
+/**
+ * A started child process whose output goes to a log file: killable with any signal, stopped
+ * (SIGTERM, then SIGKILL after a grace time) by stop(), its exit awaited. How it is started and
+ * where its output goes is the subclass's (Proc here, the fault suite's Service and HostProcess).
+ * `settledOn: 'close'` waits until its output streams are read to the end, too.
+ */
+export class LoggedProcess {
+  readonly exited: Promise<ExitStatus>;
+  private done = false;
+
+  constructor(readonly name: string, readonly child: ChildProcess, readonly logFile: string, settledOn: 'exit' | 'close' = 'exit') {
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        this.exitCode = code ?? (signal ? 128 : 0);
-        resolve();
-      });
-      this.child.once('error', () => resolve());
+      child.once(settledOn, (code: number | null, signal: NodeJS.Signals | null) => { this.done = true; resolve({ code, signal }); });
+      child.once('error', () => { this.done = true; resolve({ code: null, signal: null }); });
     });
   }
 
-  get running(): boolean { return this.exitCode === null && this.child.exitCode === null; }
+  get running(): boolean { return !this.done; }
+  get pid(): number { return this.child.pid ?? -1; }
 
-  log(): string {
-    try { return readFileSync(this.logFile, 'utf8'); } catch { return ''; }
-  }
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void { if (this.running) this.child.kill(signal); }
 
   async stop(timeoutMs = 15_000): Promise<void> {
     if (!this.running) return;
@@ -135,6 +133,20 @@ export class Proc {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
     await this.exited;
     clearTimeout(timer);
+  }
+
+  log(): string {
+    try { return readFileSync(this.logFile, 'utf8'); } catch { return ''; }
+  }
+}
+
+/** A child process whose stdout and stderr go to a new log file. */
+export class Proc extends LoggedProcess {
+  constructor(name: string, bin: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, cwd = ROOT) {
+    super(name, spawn(bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }), logFile);
+    const out = createWriteStream(logFile);
+    this.child.stdout!.pipe(out, { end: false });
+    this.child.stderr!.pipe(out, { end: false });
   }
 }
 

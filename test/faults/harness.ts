@@ -4,14 +4,13 @@
 // table printed at the end and written to docs/reliability.json (docs/reliability.md is based
 // on it). Started once, lazily, and shared by every *.faults.ts file; torn down at the end.
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { migrate } from '../../packages/audit-sink/src';
 import { startThrowawayPostgres } from '../../packages/audit-sink/test/helpers/throwaway-postgres';
 import type { ThrowawayPostgres } from '../../packages/audit-sink/test/helpers/throwaway-postgres';
-import { buildBinary, cleanEnv, freePorts, httpGet, JAEGER_CONFIG, OTELCOL_CONFIG, ROOT, sleep, tempDir, waitFor, waitForHttpOk } from '../collector/helpers';
+import { buildBinary, cleanEnv, freePorts, httpGet, JAEGER_CONFIG, LoggedProcess, OTELCOL_CONFIG, ROOT, sleep, tempDir, waitFor, waitForHttpOk } from '../collector/helpers';
 
 export { ROOT, sleep, waitFor, httpGet, freePorts, tempDir, cleanEnv };
 export const TOKEN = 'faults-token-7f3c9a1e5b';
@@ -23,39 +22,17 @@ export const RESULTS_FILE = path.join(ROOT, 'docs', 'reliability.json');
 
 // --- processes ------------------------------------------------------------------------------
 
-/** A child process logging to a file; killable with any signal; exit awaited. */
-export class Service {
-  readonly child: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+/** A child process appending its output to a log file and keeping it (stdout, stderr) for the assertions. */
+export class Service extends LoggedProcess {
   stdout = '';
   stderr = '';
-  private done = false;
 
-  constructor(readonly name: string, bin: string, args: string[], env: NodeJS.ProcessEnv, readonly logFile: string) {
+  constructor(name: string, bin: string, args: string[], env: NodeJS.ProcessEnv, logFile: string) {
+    super(name, spawn(bin, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }), logFile, 'close');
     const out = createWriteStream(logFile, { flags: 'a' });
-    this.child = spawn(bin, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d: Buffer) => { this.stdout += d.toString(); out.write(d); });
     this.child.stderr!.on('data', (d: Buffer) => { this.stderr += d.toString(); out.write(d); });
-    this.exited = new Promise((resolve) => {
-      this.child.once('close', (code, signal) => { this.done = true; resolve({ code, signal }); });
-      this.child.once('error', () => { this.done = true; resolve({ code: null, signal: null }); });
-    });
   }
-
-  get running(): boolean { return !this.done; }
-  get pid(): number { return this.child.pid!; }
-
-  kill(signal: NodeJS.Signals = 'SIGKILL'): void { if (this.running) this.child.kill(signal); }
-
-  async stop(timeoutMs = 15_000): Promise<void> {
-    if (!this.running) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  log(): string { try { return readFileSync(this.logFile, 'utf8'); } catch { return ''; } }
 }
 
 // --- the stack --------------------------------------------------------------------------------

@@ -59,14 +59,23 @@ describe('first-run output', function () {
   });
 
   it('the build and setup scripts run their noisy commands through it; bootstrap quiets npm', () => {
+    const noisy = /apt-get install -y|"\$go_bin" (build|install)/;
+    const outsideRunLogged = (text: string) => text.replace(/run_logged[^\n]*\\\n[^\n]*/g, '').replace(/^\s*#.*$/gm, '');
+    const read = (...p: string[]) => readFileSync(path.join(ROOT, 'scripts', ...p), 'utf8');
+    // the libraries hold the noisy commands, inside run_logged
+    for (const lib of [['go', 'lib.sh'], ['setup', 'lib.sh']]) {
+      assert.match(read(...lib), noisy, `${lib.join('/')} builds or installs`);
+      assert.doesNotMatch(outsideRunLogged(read(...lib)), noisy, `${lib.join('/')}: no noisy command outside run_logged`);
+    }
+    // every script builds or installs through them
     const users = [
-      ...['build-collector.sh', 'build-jaeger.sh', 'build-loki.sh'].map((f) => path.join('scripts', 'go', f)),
-      ...['postgres.sh', 'prometheus.sh', 'chromium.sh'].map((f) => path.join('scripts', 'setup', f)),
+      ...['build-collector.sh', 'build-jaeger.sh', 'build-loki.sh'].map((f) => ['go', f]),
+      ...['postgres.sh', 'prometheus.sh', 'chromium.sh', 'haproxy.sh', 'systemd-analyze.sh'].map((f) => ['setup', f]),
     ];
     for (const f of users) {
-      const text = readFileSync(path.join(ROOT, f), 'utf8');
-      assert.match(text, /run_logged /, `${f} uses run_logged`);
-      assert.doesNotMatch(text.replace(/run_logged[^\n]*\\\n[^\n]*/g, '').replace(/^\s*#.*$/gm, ''), /apt-get install -y|"\$go_bin" (build|install)/, `${f}: no noisy command outside run_logged`);
+      const text = read(...f);
+      assert.match(text, /run_logged |build_pinned_tool |apt_install /, `${f.join('/')} uses run_logged or a library step that does`);
+      assert.doesNotMatch(outsideRunLogged(text), noisy, `${f.join('/')}: no noisy command outside run_logged`);
     }
     const setups = readdirSync(path.join(ROOT, 'scripts', 'setup'));
     assert.ok(setups.includes('go.sh') && setups.includes('kubernetes-validate.sh') && setups.includes('systemd-analyze.sh'));
@@ -75,7 +84,7 @@ describe('first-run output', function () {
 
   it('bootstrap on a ready machine prints one line: the tools found present', () => {
     const out = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bootstrap.mjs')], { cwd: ROOT, encoding: 'utf8' });
-    const setups = readdirSync(path.join(ROOT, 'scripts', 'setup')).filter((f) => f.endsWith('.sh'));
+    const setups = readdirSync(path.join(ROOT, 'scripts', 'setup')).filter((f) => f.endsWith('.sh') && f !== 'lib.sh');
     assert.equal(out.trim().split('\n').length, 1, out);
     const m = /^bootstrap: present: (.+) \(scripts\/setup\/\*\.sh\)$/.exec(out.trim());
     assert.ok(m, out);

@@ -3,52 +3,38 @@
 // ones (npm run stack) outlive the process that started them.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
+import { LoggedProcess } from '../../collector/helpers';
 import type { Host, Network } from './network';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 
-export class HostProcess {
-  readonly child: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private done = false;
-
+export class HostProcess extends LoggedProcess {
   constructor(
-    readonly name: string,
+    name: string,
     readonly host: Host,
     net: Network,
     bin: string,
     args: string[],
     env: NodeJS.ProcessEnv,
-    readonly logFile: string,
+    logFile: string,
     { detached = false, cwd = ROOT }: { detached?: boolean; cwd?: string } = {},
   ) {
+    super(name, HostProcess.start(host, net, bin, args, env, logFile, detached, cwd), logFile);
+    if (detached) this.child.unref();
+  }
+
+  /** Inside the host's namespace, output appended to `logFile`. */
+  private static start(host: Host, net: Network, bin: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, detached: boolean, cwd: string): ChildProcess {
     const fd = openSync(logFile, 'a');
     const [cmd, argv] = net.command(host, bin, args);
-    this.child = spawn(cmd, argv, { cwd, env, detached, stdio: ['ignore', fd, fd] });
-    closeSync(fd);
-    if (detached) this.child.unref();
-    this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => { this.done = true; resolve({ code, signal }); });
-      this.child.once('error', () => { this.done = true; resolve({ code: null, signal: null }); });
-    });
+    try {
+      return spawn(cmd, argv, { cwd, env, detached, stdio: ['ignore', fd, fd] });
+    } finally {
+      closeSync(fd);
+    }
   }
-
-  get running(): boolean { return !this.done; }
-  get pid(): number { return this.child.pid ?? -1; }
-
-  kill(signal: NodeJS.Signals = 'SIGKILL'): void { if (this.running) this.child.kill(signal); }
-
-  async stop(timeoutMs = 15_000): Promise<void> {
-    if (!this.running) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  log(): string { try { return readFileSync(this.logFile, 'utf8'); } catch { return ''; } }
 
   /** The last `WORD <n>` progress number the process printed to its log. */
   lastNumber(word: string): number {

@@ -1,0 +1,41 @@
+// The rows of an HTTP bench (bench/http-rounds.mjs method): the service with all domain telemetry
+// against the same service with only the upstream HTTP instrumentation, ratios per round reported
+// as median (min–max), and the measured alternatives (full run only) side by side.
+import { fmtSpread, medianOf, ratioSpread } from '../http-rounds.mjs';
+
+const ALTERNATIVES = [
+  ['inthread', 'export on the request thread (DOMAIN_OTEL_EXPORT_THREAD=off)'],
+  ['sdkrecords', 'domain records through the SDK LoggerProvider (DOMAIN_OTEL_RECORD_PATH=sdk)'],
+];
+
+export const rpsAndP99 = (xs) => `${medianOf(xs, (x) => x.rps).toFixed(0)} req/s, p99 ${medianOf(xs, (x) => x.p99).toFixed(1)} ms`;
+const cpuAbs = (xs) => `${medianOf(xs, (x) => x.threadUsPerReq).toFixed(0)} µs/req (process ${medianOf(xs, (x) => x.processUsPerReq).toFixed(0)})`;
+const peakRss = (xs) => Math.max(...xs.map((x) => x.rssMiB)).toFixed(0);
+
+/** Throughput and request-thread CPU rows of `report` (target: { rps, p99?, cpu? }); returns the baseline rounds and ratios. */
+export function httpRows(row, label, report, target) {
+  const base = report.results.base;
+  const ours = report.results.ours;
+  const rps = ratioSpread(base, ours, (x) => x.rps);
+  const p99 = ratioSpread(base, ours, (x) => x.p99);
+  const cpu = ratioSpread(base, ours, (x) => x.threadUsPerReq);
+  const errors = ours.reduce((n, x) => n + x.errors, 0);
+  const rpsPass = rps.median >= target.rps && (target.p99 === undefined || p99.median <= target.p99) && errors === 0;
+  row(`HTTP throughput, ${label}, all domain telemetry`, 'only upstream HTTP instrumentation', rpsAndP99(ours), rpsAndP99(base), rps.median,
+    `≥ ${target.rps}× req/s${target.p99 !== undefined ? `, p99 ≤ ${target.p99}×` : ''}`, rpsPass,
+    `req/s ${fmtSpread(rps)}; p99 ${fmtSpread(p99)}${errors ? `; ${errors} error responses` : ''}`);
+  row(`request-thread CPU per request, ${label}, all domain telemetry`, 'only upstream HTTP instrumentation', cpuAbs(ours), cpuAbs(base), cpu.median,
+    target.cpu !== undefined ? `≤ ${target.cpu}×` : 'reported', target.cpu !== undefined ? cpu.median <= target.cpu : null,
+    `${fmtSpread(cpu)}; process.threadCpuUsage() of the server's main thread; RSS under load up to ${peakRss(ours)} MiB (base ${peakRss(base)} MiB)`);
+  // measured alternatives, side by side (full run only): same service, one setting changed
+  for (const [variant, what] of ALTERNATIVES) {
+    const alt = report.results[variant];
+    if (!alt) continue;
+    const altCpu = ratioSpread(base, alt, (x) => x.threadUsPerReq);
+    const altRps = ratioSpread(base, alt, (x) => x.rps);
+    row(`alternative: ${label}, ${what}`, 'only upstream HTTP instrumentation', `${cpuAbs(alt)}; ${medianOf(alt, (x) => x.rps).toFixed(0)} req/s`, cpuAbs(base), altCpu.median,
+      `compare with the default (${cpu.median.toFixed(2)}× CPU, ${rps.median.toFixed(2)}× req/s)`, null,
+      `CPU ${fmtSpread(altCpu)}; req/s ${fmtSpread(altRps)}; RSS under load up to ${peakRss(alt)} MiB`);
+  }
+  return { base, rps, cpu };
+}

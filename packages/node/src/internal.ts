@@ -1,0 +1,5 @@
+// `@domain-otel/node/internal`: not a public API and no compatibility promise. The parts of the
+// distribution that the repository's own benchmarks drive directly, without the rest of the
+// SDK (bench/scenarios/strict-delivery.mjs).
+export { AuditLogRecordProcessor } from './logs/audit-processor';
+export { StrictDeliveryLedger } from './logs/delivery-ledger';
