@@ -74,8 +74,6 @@ function nameOf(node: ts.SignatureDeclaration, source: ts.SourceFile): string {
 const PENDING: readonly string[] = [
   'packages/audit-sink/src/checkpoint.ts',
   'packages/audit-sink/src/cli.ts',
-  'packages/audit-sink/src/otlp.ts',
-  'packages/audit-sink/src/server.ts',
   'packages/audit-sink/src/ui/server.ts',
   'packages/instrumentation-prisma/src/extension.ts',
   'packages/instrumentation-sequelize/src/instrumentation.ts',
@@ -88,8 +86,6 @@ const PENDING: readonly string[] = [
   'packages/audit-sink/src/migrate.ts migrate',
   'packages/audit-sink/src/migrate.ts (anonymous)',
   'packages/audit-sink/src/retain.ts archiveSegment',
-  'packages/audit-sink/src/server.ts processHeld',
-  'packages/audit-sink/src/store.ts insertOnce',
   'packages/audit-sink/src/verify.ts verify',
   'packages/audit-sink/ui-assets/src/record.tsx RecordPage',
   'packages/audit-sink/ui-assets/src/search.tsx SearchPage',

@@ -16,7 +16,7 @@
 import { createHash, hash } from 'node:crypto';
 import { RawJson, canonicalJson, sha256 } from './canonical';
 import type { ExtractedColumns } from './columns';
-import type { PlainRecord } from './otlp';
+import type { PlainRecord } from './plain-record';
 
 export interface RowContent extends ExtractedColumns {
   uid_generated: boolean;

@@ -1,6 +1,13 @@
+/** An error named after its class (what `err.name` and a stack trace show). */
+export class NamedError extends Error {
+  constructor(message?: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
 /** Postgres could not take the write now (down, slow, out of connections, ...): answered 503 + Retry-After. */
-export class UnavailableError extends Error {
-  override name = 'UnavailableError';
+export class UnavailableError extends NamedError {
   constructor(
     message: string,
     override readonly cause?: unknown,
@@ -14,23 +21,17 @@ export class UnavailableError extends Error {
  * request itself is known to be wrong, so it is answered 503 + Retry-After and the sender retries
  * on the replacement worker.
  */
-export class WorkerLostError extends Error {
-  override name = 'WorkerLostError';
-}
+export class WorkerLostError extends NamedError {}
 
 /**
  * A request needs more months created than one request may create (`--max-new-months`): the
  * months allowed were created, the request is answered 503 + Retry-After and its retry creates
  * the next ones. Bounds how fast sender-chosen times add partitions, without losing a record.
  */
-export class MonthBudgetError extends Error {
-  override name = 'MonthBudgetError';
-}
+export class MonthBudgetError extends NamedError {}
 
 /** A CLI usage error: printed as one line, exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export class UsageError extends NamedError {}
 
 /** SQLSTATE raised by ensure_partition() for a month whose chain was retired. */
 export const SQLSTATE_CHAIN_RETIRED = 'DA001';

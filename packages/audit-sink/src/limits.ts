@@ -13,6 +13,7 @@
  * Protobuf is checked on the wire before anything is decoded; each audit log record is then
  * decoded on its own, so decoding memory is bounded by one record, not by the request.
  */
+import { NamedError } from './errors';
 
 /** AnyValue nesting accepted in one value (arrays and maps). */
 export const MAX_VALUE_DEPTH = 64;
@@ -30,19 +31,13 @@ export const DEFAULT_MAX_JSON_BODY_BYTES = 4 * 1024 * 1024;
 export const ROW_BYTES_PER_BODY_BYTE = 2;
 
 /** The request could not be understood: answered 400, nothing stored. */
-export class PayloadError extends Error {
-  override name = 'PayloadError';
-}
+export class PayloadError extends NamedError {}
 
 /** The request as a whole is too large to process: 413, one-line reason, nothing stored. */
-export class RequestTooLarge extends Error {
-  override name = 'RequestTooLarge';
-}
+export class RequestTooLarge extends NamedError {}
 
 /** One audit record the sink will not store (the others of the request are): answered through partial success. */
-export class RecordRefused extends Error {
-  override name = 'RecordRefused';
-
+export class RecordRefused extends NamedError {
   constructor(
     message: string,
     /** For the sink's metrics: outside the accepted time window, or beyond a per-record limit. */

@@ -9,7 +9,8 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { WorkerLostError } from './errors';
-import { PayloadError, RequestTooLarge, type Format } from './otlp';
+import { PayloadError, RequestTooLarge } from './limits';
+import type { Format } from './otlp-values';
 import type { PrepareLimits, PreparedRequest } from './prepare';
 import type { PrepareReply, PrepareTask } from './prepare-worker';
 

@@ -3,9 +3,9 @@
  * Hashes travel back in one transferred buffer, 64 bytes per record (content hash, record hash).
  */
 import { parentPort } from 'node:worker_threads';
-import { PayloadError, RequestTooLarge, type Format } from './otlp';
+import { PayloadError, RequestTooLarge, type RefusedByReason } from './limits';
+import type { Format } from './otlp-values';
 import { prepareRequest, type PrepareLimits } from './prepare';
-import type { RefusedByReason } from './limits';
 
 export interface PrepareTask {
   id: number;

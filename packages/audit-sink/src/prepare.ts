@@ -7,7 +7,10 @@ import { RawJson, canonicalJson, sha256 } from './canonical';
 import { contentHash, type RowContent } from './chain';
 import { copyBytea, copyField, nsToTimestamptz } from './copy-rows';
 import { RequestTooLarge, type RefusedByReason } from './limits';
-import { streamExportLogsRequest, type AcceptWindow, type AuditRecord, type Format } from './otlp';
+import type { AuditRecord } from './audit-record';
+import { streamExportLogsRequest } from './otlp';
+import type { Format } from './otlp-values';
+import type { AcceptWindow } from './time-window';
 
 export interface PreparedRecord {
   uid: string;

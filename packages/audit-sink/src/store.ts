@@ -9,19 +9,19 @@
  *   3. per segment, in sorted order: lock a chain of it no one else is appending to, read
  *      that chain's head (last seq and row_hash) — stable while we hold its lock — link the
  *      rows (row hashes over the content hashes prepare.ts computed before) and COPY them
- *      into the leaf (copy-rows.ts);
+ *      into the leaf (chain-append.ts);
  *   4. COMMIT.
  * Only after COMMIT returns does the caller acknowledge the request.
  */
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { Pool as PgPool } from 'pg';
-import type { AuditRecord } from './otlp';
-import { chainIds, chainLockKey, genesisHash, monthOfUnixNano, rowHash } from './chain';
-import { copyBytea, copyRows } from './copy-rows';
+import type { AuditRecord } from './audit-record';
+import { appendToSegment } from './chain-append';
+import { monthOfUnixNano } from './chain';
 import { prepareRecords, type PreparedRecord } from './prepare';
 import { MonthBudgetError, UnavailableError, isUnavailable, sqlState, errorLine } from './errors';
 import { SegmentDirectory, type MonthBudget, type Segment } from './segments';
-import { SCHEMA, quoteIdent } from './sql-text';
+import { SCHEMA } from './sql-text';
 import { registerUids, type Conflict, type Placed } from './uid-registry';
 import type { StoreObserver } from './telemetry/observer';
 
@@ -136,34 +136,32 @@ export class AuditStore {
     }
   }
 
+  /** One attempt: place the records in their segments, then write the new ones in one transaction. */
   private async insertOnce(records: readonly PreparedRecord[]): Promise<InsertResult> {
     const result: InsertResult = { inserted: 0, duplicates: 0, rejected: 0, conflicts: 0 };
     if (records.length === 0) return result;
+    const { unique, repeats } = firstOfEachUid(records);
+    const groups = await this.placeInSegments(unique, result);
+    const placedUids = new Set(groups.flatMap((g) => g.records.map((r) => r.uid)));
+    // Repeats of a record refused above are refused with it.
+    result.duplicates += repeats.filter((r) => !placedUids.has(r.uid)).length;
+    if (groups.length === 0) return result;
+    await this.write(groups, repeats.filter((r) => placedUids.has(r.uid)), result);
+    return result;
+  }
 
-    // Repeated uids inside the batch: the first is the candidate, the others are checked against it.
-    const byUid = new Map<string, PreparedRecord>();
-    const repeats: PreparedRecord[] = [];
-    for (const r of records) {
-      if (byUid.has(r.uid)) repeats.push(r);
-      else byUid.set(r.uid, r);
-    }
+  /**
+   * The records by segment, sorted by segment id (segments are locked in one order: no
+   * deadlocks), creating months that do not exist yet: one lookup per month and tenant, not per
+   * record. Records of retired chains are counted as rejected in `result`.
+   */
+  private async placeInSegments(records: Iterable<PreparedRecord>, result: InsertResult): Promise<SegmentRecords[]> {
+    const bySegment = new Map<string, SegmentRecords>();
     const retired: string[] = [];
-
-    // Group by month and tenant, then place each group in its segment (creating months that
-    // do not exist yet): one lookup per group, not per record.
-    const byKey = new Map<string, { month: string; tenantId: string | null; records: PreparedRecord[] }>();
-    for (const r of byUid.values()) {
-      const month = monthOfUnixNano(r.timeUnixNano);
-      const key = `${month}\u0000${r.tenantId ?? ''}`; // a tenant id is never '' (empty columns are null)
-      let group = byKey.get(key);
-      if (!group) byKey.set(key, (group = { month, tenantId: r.tenantId, records: [] }));
-      group.records.push(r);
-    }
-    const bySegment = new Map<string, { segment: Segment; records: PreparedRecord[] }>();
     const limit = this.opts.maxNewMonthsPerBatch;
     const budget: MonthBudget | undefined = limit === undefined ? undefined : { limit, remaining: limit, missing: [] };
     try {
-      for (const { month, tenantId, records: list } of byKey.values()) {
+      for (const { month, tenantId, records: list } of byMonthAndTenant(records)) {
         const placed = await this.segments.place(month, tenantId, budget);
         if (placed === undefined) continue; // a month beyond the budget: see below
         if ('retired' in placed) {
@@ -179,73 +177,29 @@ export class AuditStore {
       if (isUnavailable(err)) throw new UnavailableError(`postgres unavailable: ${errorLine(err)}`, err);
       throw err;
     }
-    if (budget && budget.missing.length > 0) {
-      const missing = new Set(budget.missing);
-      throw new MonthBudgetError(
-        `request needs ${missing.size} more new month(s); at most ${budget.limit} are created per request (--max-new-months), ` +
-          `the others on the sender's retry (${[...missing].sort().slice(0, 5).join(', ')}${missing.size > 5 ? ', …' : ''})`,
-      );
-    }
+    if (budget && budget.missing.length > 0) throw monthBudgetExceeded(budget);
     if (retired.length > 0) result.rejectedReason = `${result.rejected} record(s) fall in retired audit chain ${retired.join(', ')}`;
-    const placedUids = new Set([...bySegment.values()].flatMap((g) => g.records.map((r) => r.uid)));
-    // Repeats of a record refused above are refused with it.
-    result.duplicates += repeats.filter((r) => !placedUids.has(r.uid)).length;
-    if (bySegment.size === 0) return result;
+    return [...bySegment.values()].sort((a, b) => (a.segment.id < b.segment.id ? -1 : 1));
+  }
 
-    const groups = [...bySegment.values()].sort((a, b) => (a.segment.id < b.segment.id ? -1 : 1));
-
+  /** The transaction: register the uids, append the new records to their segments' chains, COMMIT. */
+  private async write(groups: readonly SegmentRecords[], repeats: readonly PreparedRecord[], result: InsertResult): Promise<void> {
     try {
       await withClient(this.pool, async (client) => {
         await client.query('BEGIN');
         try {
-          // 1. Register the uids; the new ones get rows, replays with other content are conflicts.
-          const placed: Placed[] = groups.flatMap(({ segment, records: list }) => list.map((record) => ({ record, segment: segment.id })));
-          const reg = await registerUids(client, placed, repeats.filter((r) => placedUids.has(r.uid)));
-          const isNew = reg.fresh;
-          result.duplicates += reg.replays - reg.conflicts.length;
-          result.conflicts = reg.conflicts.length;
-          if (reg.conflicts.length > 0) {
-            result.conflict = reg.conflicts[0];
-            result.rejected += reg.conflicts.length;
-            const reason = `${reg.conflicts.length} record(s) reuse a log.record.uid already stored with other content ` +
-              `(uid ${JSON.stringify(reg.conflicts[0]!.uid.slice(0, 80))}); kept in ${SCHEMA}.uid_conflicts, not stored`;
-            result.rejectedReason = result.rejectedReason ? `${result.rejectedReason}; ${reason}` : reason;
-          }
-
-          // 2. Per segment (sorted: segments are locked in one order, no deadlocks): take a
-          //    free chain of the segment, read its head, link the rows, one COPY into the leaf.
+          const isNew = await registerInBatch(client, groups, repeats, result);
           let written = 0;
-          const observer = this.opts.observer;
           for (const { segment, records: list } of groups) {
             const rows = list.filter((r) => isNew.has(r.uid));
             if (rows.length === 0) continue;
-            const lockStarted = observer && performance.now();
-            const { chain, stream } = await lockFreeChain(client, segment);
-            if (observer) observer.chainLockWait((performance.now() - lockStarted!) / 1000);
-            const head = await client.query<{ seq: string; row_hash: Buffer }>(
-              `SELECT seq, row_hash FROM ${SCHEMA}.${quoteIdent(segment.leaf)}
-                WHERE stream = $1 ORDER BY seq DESC LIMIT 1`,
-              [stream],
-            );
-            let seq = head.rows.length ? BigInt(head.rows[0]!.seq) : 0n;
-            let prev: Buffer = head.rows.length ? head.rows[0]!.row_hash : genesisHash(chain);
-            const lines: string[] = [];
-            for (const r of rows) {
-              seq++;
-              const row = rowHash(chain, seq, prev, r.content);
-              lines.push(`${r.line}\t${seq}\t${copyBytea(prev)}\t${copyBytea(row)}\t${stream}\n`);
-              prev = row;
-            }
-            const copyStarted = observer && performance.now();
-            await copyRows(client, `${SCHEMA}.${quoteIdent(segment.leaf)}`, lines);
-            if (observer) observer.copy((performance.now() - copyStarted!) / 1000);
+            await appendToSegment(client, segment, rows, this.opts.observer);
             written += rows.length;
           }
-
-          // 3. COMMIT; the caller acknowledges only after this returns.
-          const commitStarted = observer && performance.now();
+          // The caller acknowledges only after COMMIT returns.
+          const commitStarted = this.opts.observer && performance.now();
           await client.query('COMMIT');
-          if (observer) observer.commit((performance.now() - commitStarted!) / 1000);
+          if (this.opts.observer) this.opts.observer.commit((performance.now() - commitStarted!) / 1000);
           result.inserted = written;
         } catch (err) {
           await client.query('ROLLBACK').catch(() => {});
@@ -257,33 +211,62 @@ export class AuditStore {
       if (isUnavailable(err)) throw new UnavailableError(`postgres unavailable: ${errorLine(err)}`, err);
       throw err;
     }
-    return result;
   }
 }
 
-/**
- * Takes the advisory lock of a chain of the segment for the rest of the transaction: the
- * first one no other transaction holds, trying stream 0 first (a quiet sink keeps writing one
- * chain), or, when all are busy, waits for one picked at random.
- */
-async function lockFreeChain(client: PoolClient, segment: Segment): Promise<{ chain: string; stream: number }> {
-  const chains = chainIds(segment.id, segment.streams, segment.numbered);
-  const keys = chains.map(chainLockKey);
-  if (chains.length > 1) {
-    const free = await client.query<{ i: string }>(
-      `SELECT i FROM unnest($1::int[], $2::int[]) WITH ORDINALITY AS t(k1, k2, i)
-        WHERE pg_try_advisory_xact_lock(k1, k2) LIMIT 1`,
-      [keys.map((k) => k[0]), keys.map((k) => k[1])],
-    );
-    if (free.rows.length) {
-      const stream = Number(free.rows[0]!.i) - 1;
-      return { chain: chains[stream]!, stream };
-    }
+interface SegmentRecords {
+  segment: Segment;
+  records: PreparedRecord[];
+}
+
+/** Repeated uids inside the batch: the first is the candidate, the others are checked against it. */
+function firstOfEachUid(records: readonly PreparedRecord[]): { unique: Iterable<PreparedRecord>; repeats: PreparedRecord[] } {
+  const byUid = new Map<string, PreparedRecord>();
+  const repeats: PreparedRecord[] = [];
+  for (const r of records) {
+    if (byUid.has(r.uid)) repeats.push(r);
+    else byUid.set(r.uid, r);
   }
-  const stream = Math.floor(Math.random() * chains.length);
-  const [k1, k2] = keys[stream]!;
-  await client.query('SELECT pg_advisory_xact_lock($1, $2)', [k1, k2]);
-  return { chain: chains[stream]!, stream };
+  return { unique: byUid.values(), repeats };
+}
+
+function byMonthAndTenant(records: Iterable<PreparedRecord>): Iterable<{ month: string; tenantId: string | null; records: PreparedRecord[] }> {
+  const byKey = new Map<string, { month: string; tenantId: string | null; records: PreparedRecord[] }>();
+  for (const r of records) {
+    const month = monthOfUnixNano(r.timeUnixNano);
+    const key = `${month}\u0000${r.tenantId ?? ''}`; // a tenant id is never '' (empty columns are null)
+    let group = byKey.get(key);
+    if (!group) byKey.set(key, (group = { month, tenantId: r.tenantId, records: [] }));
+    group.records.push(r);
+  }
+  return byKey.values();
+}
+
+function monthBudgetExceeded(budget: MonthBudget): MonthBudgetError {
+  const missing = new Set(budget.missing);
+  return new MonthBudgetError(
+    `request needs ${missing.size} more new month(s); at most ${budget.limit} are created per request (--max-new-months), ` +
+      `the others on the sender's retry (${[...missing].sort().slice(0, 5).join(', ')}${missing.size > 5 ? ', …' : ''})`,
+  );
+}
+
+/**
+ * Registers the uids of the placed records; the new ones get rows, replays are duplicates and
+ * replays with other content are conflicts (counted in `result`). Returns the new uids.
+ */
+async function registerInBatch(client: PoolClient, groups: readonly SegmentRecords[], repeats: readonly PreparedRecord[], result: InsertResult): Promise<ReadonlySet<string>> {
+  const placed: Placed[] = groups.flatMap(({ segment, records: list }) => list.map((record) => ({ record, segment: segment.id })));
+  const reg = await registerUids(client, placed, repeats);
+  result.duplicates += reg.replays - reg.conflicts.length;
+  result.conflicts = reg.conflicts.length;
+  if (reg.conflicts.length > 0) {
+    result.conflict = reg.conflicts[0];
+    result.rejected += reg.conflicts.length;
+    const reason = `${reg.conflicts.length} record(s) reuse a log.record.uid already stored with other content ` +
+      `(uid ${JSON.stringify(reg.conflicts[0]!.uid.slice(0, 80))}); kept in ${SCHEMA}.uid_conflicts, not stored`;
+    result.rejectedReason = result.rejectedReason ? `${result.rejectedReason}; ${reason}` : reason;
+  }
+  return reg.fresh;
 }
 
 /** Postgres array literal of text values (every element quoted; NULL for null). */

@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { AuditReceiver } from '../src';
 import { startSink, TOKEN, type SinkFixture } from './helpers/sink-fixture';
 import { assertExported, decision, exportWith, sdkRecords, uid } from './helpers/otlp-client';
+import { varint } from './helpers/hostile-bodies';
 
 const root = require('otlp-proto-root/build/src/generated/root');
 const logsV1 = root.opentelemetry.proto.collector.logs.v1;
@@ -331,14 +332,4 @@ function reasonOf(r: Res): string {
     return '';
   }
   return r.body.toString('utf8');
-}
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return Buffer.from(out);
 }

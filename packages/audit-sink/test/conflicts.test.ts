@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Pool } from 'pg';
 import { AuditStore, contentHash, createPool, genesisHash, migrate, rowHash } from '../src';
 import { rowContent } from '../src/prepare';
-import { startSink, TOKEN, type SinkFixture } from './helpers/sink-fixture';
+import { sinkForSuite, TOKEN, type SinkFixture } from './helpers/sink-fixture';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './helpers/throwaway-postgres';
 import { cli } from './helpers/cli-run';
 import { decodeExportLogsRequest } from '../src/otlp';
@@ -50,13 +50,7 @@ async function post(url: string, specs: Spec[]): Promise<{ status: number; rejec
 describe('audit-sink: a replay with a known log.record.uid but other content is kept as evidence, not swallowed', function () {
   this.timeout(120_000);
   let sink: SinkFixture;
-
-  before(async () => {
-    sink = await startSink();
-  });
-  after(async () => {
-    await sink?.close();
-  });
+  sinkForSuite((s) => (sink = s));
 
   const stored = async (uid: string) =>
     (await sink.admin.query('SELECT user_id, outcome FROM domain_otel_audit.records WHERE uid = $1', [uid])).rows;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { startSink, TOKEN, type SinkFixture } from './helpers/sink-fixture';
-import { assertExported, decision, exportWith, sdkRecords, uid } from './helpers/otlp-client';
+import { sinkForSuite, TOKEN, type SinkFixture } from './helpers/sink-fixture';
+import { assertExported, DECISION_ATTRIBUTES, decision, exportWith, sdkRecords, uid } from './helpers/otlp-client';
 import type { ExtractedColumns } from '../src/columns';
 
 const root = require('otlp-proto-root/build/src/generated/root');
@@ -17,13 +17,7 @@ interface Row extends ExtractedColumns {
 describe('audit-sink receiver: OTLP round trip into Postgres', function () {
   this.timeout(120_000);
   let sink: SinkFixture;
-
-  before(async () => {
-    sink = await startSink();
-  });
-  after(async () => {
-    await sink?.close();
-  });
+  sinkForSuite((s) => (sink = s));
 
   async function rows(where = 'true', params: unknown[] = []): Promise<Row[]> {
     const r = await sink.admin.query<Row>(`SELECT * FROM domain_otel_audit.records WHERE ${where} ORDER BY time, seq`, params);
@@ -109,12 +103,7 @@ describe('audit-sink receiver: OTLP round trip into Postgres', function () {
         eventName: 'domain.audit.decision',
         body: 'user 42 was granted update on invoice 7',
         attributes: {
-          'domain.audit.action': 'update',
-          'domain.audit.outcome': 'granted',
-          'domain.manager.name': 'InvoiceManager',
-          'domain.entity.id': '7',
-          'user.id': '42',
-          'domain.tenant.id': 'acme',
+          ...DECISION_ATTRIBUTES,
           'log.record.uid': recUid,
           'domain.audit.permissions': ['invoice.update', 'invoice.*'],
           'domain.audit.attributes': ['amount', 'due_date'],

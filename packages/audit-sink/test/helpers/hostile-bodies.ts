@@ -1,6 +1,7 @@
 /**
  * Request bodies that decode to far more than their size (issue 19 item 10), built in code: each
- * is a few KiB of gzip. Shared by test/hostile-input.test.ts and the fault suite (scenario 15).
+ * is a few KiB of gzip. Shared by test/hostile-input.test.ts and the fault suite (scenario 15);
+ * bad-input.test.ts builds its bodies with varint too.
  */
 
 export function varint(n: number): Buffer {

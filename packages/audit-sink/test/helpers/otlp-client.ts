@@ -79,6 +79,16 @@ export function uid(): string {
   return u.slice(0, 14) + '7' + u.slice(15);
 }
 
+/** The attributes of every decision() record besides its uid: user 42 granted update on invoice 7 of tenant acme. */
+export const DECISION_ATTRIBUTES = {
+  'domain.audit.action': 'update',
+  'domain.audit.outcome': 'granted',
+  'domain.manager.name': 'InvoiceManager',
+  'domain.entity.id': '7',
+  'user.id': '42',
+  'domain.tenant.id': 'acme',
+} as const;
+
 export function decision(over: Partial<Record<string, unknown>> = {}, spec: Partial<EmitSpec> = {}): EmitSpec {
   return {
     eventName: 'domain.audit.decision',
@@ -86,12 +96,7 @@ export function decision(over: Partial<Record<string, unknown>> = {}, spec: Part
     severityNumber: 9,
     severityText: 'INFO',
     attributes: {
-      'domain.audit.action': 'update',
-      'domain.audit.outcome': 'granted',
-      'domain.manager.name': 'InvoiceManager',
-      'domain.entity.id': '7',
-      'user.id': '42',
-      'domain.tenant.id': 'acme',
+      ...DECISION_ATTRIBUTES,
       'log.record.uid': uid(),
       ...over,
     } as LogRecord['attributes'],

@@ -48,6 +48,18 @@ export async function startSink(
   }
 }
 
+/** A sink for the tests of the current mocha suite: started before them (handed to `use`), closed after. */
+export function sinkForSuite(use: (sink: SinkFixture) => void, opts?: Parameters<typeof startSink>[0]): void {
+  let sink: SinkFixture | undefined;
+  before(async () => {
+    sink = await startSink(opts);
+    use(sink);
+  });
+  after(async () => {
+    await sink?.close();
+  });
+}
+
 async function setUp(
   pg: ThrowawayPostgres,
   opts: { pg?: ThrowawayPostgres; receiver?: Partial<ReceiverOptions>; poolTimeoutMs?: number; poolSize?: number },
