@@ -181,7 +181,7 @@ describe('@domain-otel/node preload', function () {
     const result = await app.done;
     assert.match(result.stdout, /APP-SIGTERM-HANDLER/);
     assert.equal(result.code, 0, 'the app\'s own exit code is kept');
-    assert.equal(events(receiver.logs, 'domain.manager.mutation').length, 1, 'audit tail delivered before the app exited');
+    assert.equal(events(receiver.logs, 'domain.manager.mutation').length, 1, `audit tail delivered before the app exited, once; the app's stderr: ${result.stderr}`);
   });
 
   for (const mode of ['throw', 'reject'] as const) {
@@ -191,7 +191,7 @@ describe('@domain-otel/node preload', function () {
       }));
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, mode === 'throw' ? /boom from the app/ : /rejected in the app/);
-      assert.equal(events(receiver.logs, 'domain.manager.mutation').length, 1);
+      assert.equal(events(receiver.logs, 'domain.manager.mutation').length, 1, `one mutation record; the app's stderr: ${result.stderr}`);
       assert.equal(receiver.spans.filter((s) => s.name === 'update orders').length, 1);
     });
   }
