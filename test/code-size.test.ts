@@ -73,7 +73,6 @@ function nameOf(node: ts.SignatureDeclaration, source: ts.SourceFile): string {
  */
 const PENDING: readonly string[] = [
   'packages/audit-sink/src/checkpoint.ts',
-  'packages/audit-sink/src/cli.ts',
   'packages/audit-sink/src/otlp.ts',
   'packages/audit-sink/src/server.ts',
   'packages/audit-sink/src/ui/server.ts',
@@ -83,8 +82,6 @@ const PENDING: readonly string[] = [
   'packages/node/src/config/variables.ts',
   'packages/semantic-conventions/src/registry.ts',
   'packages/audit-sink/src/checkpoint.ts buildAndWrite',
-  'packages/audit-sink/src/cli.ts serve',
-  'packages/audit-sink/src/cli.ts verifyCmd',
   'packages/audit-sink/src/migrate.ts migrate',
   'packages/audit-sink/src/migrate.ts (anonymous)',
   'packages/audit-sink/src/retain.ts archiveSegment',
