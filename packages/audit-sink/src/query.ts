@@ -2,7 +2,7 @@
 import type { Pool } from 'pg';
 import { EVENT_DOMAIN_AUDIT_ACCESS } from '@domain-otel/semantic-conventions';
 import { SCHEMA } from './store';
-import type { ExtractedColumns } from './columns';
+import { eventColumns, type ExtractedColumns } from './columns';
 
 export interface QueryFilters {
   user?: string;
@@ -94,13 +94,7 @@ export function auditRowFrom(r: any): AuditRow {
   return {
     time: nanosToIso(r.time_unix_nano),
     time_unix_nano: r.time_unix_nano,
-    event_name: r.event_name,
-    action: r.action,
-    outcome: r.outcome,
-    manager: r.manager,
-    entity_id: r.entity_id,
-    user_id: r.user_id,
-    tenant_id: r.tenant_id,
+    ...eventColumns(r),
     service: r.service,
     trace_id: r.trace_id,
     span_id: r.span_id,
