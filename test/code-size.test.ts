@@ -74,7 +74,6 @@ function nameOf(node: ts.SignatureDeclaration, source: ts.SourceFile): string {
 const PENDING: readonly string[] = [
   'packages/audit-sink/src/otlp.ts',
   'packages/audit-sink/src/server.ts',
-  'packages/audit-sink/src/ui/server.ts',
   'packages/instrumentation-prisma/src/extension.ts',
   'packages/instrumentation-sequelize/src/instrumentation.ts',
   'packages/instrumentation-typeorm/src/instrumentation.ts',
