@@ -81,8 +81,6 @@ const PENDING: readonly string[] = [
   'packages/semantic-conventions/src/registry.ts',
   'packages/audit-sink/src/server.ts processHeld',
   'packages/audit-sink/src/store.ts insertOnce',
-  'packages/audit-sink/ui-assets/src/record.tsx RecordPage',
-  'packages/audit-sink/ui-assets/src/search.tsx SearchPage',
   'packages/instrumentation-prisma/src/extension.ts plan',
   'packages/node/src/start-sdk.ts startSdk',
 ];
