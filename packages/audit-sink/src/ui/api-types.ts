@@ -48,3 +48,13 @@ export interface Verification {
     | { configured: false }
     | { configured: true; covered: CheckpointCoverage | null; note?: string };
 }
+
+/** Decisions per outcome and mutations over time, for the search page's chart. */
+export interface Timeline {
+  /** Width of a bucket in seconds. */
+  bucketSeconds: number;
+  /** Start of each bucket, Unix seconds. */
+  buckets: number[];
+  /** Decisions per outcome (granted, denied, bypassed, other outcomes as they come) and mutations, per bucket. */
+  series: Record<string, number[]>;
+}

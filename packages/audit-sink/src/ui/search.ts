@@ -8,7 +8,10 @@ import { EVENT_DOMAIN_AUDIT_DECISION, EVENT_DOMAIN_MANAGER_MUTATION } from '@dom
 import { auditRowFrom, type AuditRow } from '../query';
 import { FILTER_COLUMNS, RECORD_COLUMNS, filterConditions, withChainIds, type FilterName, type RecordFilter } from '../record-select';
 import { SCHEMA } from '../sql-text';
+import type { Timeline } from './api-types';
 import type { Viewer } from './auth';
+
+export type { Timeline };
 
 export class BadRequest extends Error {
   constructor(
@@ -97,15 +100,6 @@ export async function countMatching(db: Pool | PoolClient, f: SearchFilters, vie
   values.push(cap);
   const r = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM (SELECT 1 FROM ${SCHEMA}.records ${where} LIMIT $${values.length}) m`, values);
   return Number(r.rows[0]!.n);
-}
-
-export interface Timeline {
-  /** Width of a bucket in seconds. */
-  bucketSeconds: number;
-  /** Start of each bucket, Unix seconds. */
-  buckets: number[];
-  /** Decisions per outcome (granted, denied, bypassed, other outcomes as they come) and mutations, per bucket. */
-  series: Record<string, number[]>;
 }
 
 const BUCKETS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400];

@@ -1,8 +1,8 @@
-// The viewer's JSON API (src/ui/server.ts), typed for the page. Same origin, session cookie.
+// The viewer's JSON API (src/ui/api.ts, served by src/ui/server.ts), typed for the page. Same origin, session cookie.
 import type { ExtractedColumns } from '../../src/columns';
-import type { TraceLookup as ServerTraceLookup, Verification, WaterfallSpan } from '../../src/ui/api-types';
+import type { Timeline, TraceLookup as ServerTraceLookup, Verification, WaterfallSpan } from '../../src/ui/api-types';
 
-export type { Verification };
+export type { Timeline, Verification };
 export type Span = WaterfallSpan;
 
 export interface Session {
@@ -20,12 +20,6 @@ export interface Row extends ExtractedColumns {
   seq: string;
   received_at: string;
   body: string | null;
-}
-
-export interface Timeline {
-  bucketSeconds: number;
-  buckets: number[];
-  series: Record<string, number[]>;
 }
 
 export interface SearchResult {
