@@ -54,6 +54,23 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
+/** The loopback ports otelcol.yaml listens on: OTLP gRPC and HTTP, health, its own metrics, the Prometheus exporter. */
+export interface CollectorPorts { grpc: number; http: number; health: number; self: number; prom: number }
+
+/** The environment of an otelcol.yaml collector: its ports on loopback, its queue and files under `dir`, then `extra`. */
+export function collectorEnv(ports: CollectorPorts, dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return cleanEnv({
+    DOMAIN_OTEL_COLLECTOR_OTLP_GRPC_ENDPOINT: `127.0.0.1:${ports.grpc}`,
+    DOMAIN_OTEL_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${ports.http}`,
+    DOMAIN_OTEL_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${ports.health}`,
+    DOMAIN_OTEL_COLLECTOR_SELF_METRICS_PORT: String(ports.self),
+    DOMAIN_OTEL_PROMETHEUS_ENDPOINT: `127.0.0.1:${ports.prom}`,
+    DOMAIN_OTEL_COLLECTOR_DATA: path.join(dir, 'queue'),
+    DOMAIN_OTEL_COLLECTOR_FILES: path.join(dir, 'files'),
+    ...extra,
+  });
+}
+
 /** Reserves `n` distinct free loopback ports (held open together, then released). */
 export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(

@@ -12,6 +12,7 @@ import {
   Proc,
   buildBinary,
   cleanEnv,
+  collectorEnv,
   freePorts,
   httpGet,
   run,
@@ -52,14 +53,7 @@ describe('bundled collector: the Loki route against a real Loki', function () {
     await waitFor('Loki /ready', async () => ((await httpGet(`http://127.0.0.1:${lHttp}/ready`))?.body.trim() === 'ready' ? true : undefined), 90_000)
       .catch((err) => { throw new Error(`${String(err)}\n${lokiProc.log().slice(-3000)}`); });
 
-    const collector = new Proc('collector', otelcol, ['--config', OTELCOL_CONFIG], cleanEnv({
-      DOMAIN_OTEL_COLLECTOR_OTLP_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,
-      DOMAIN_OTEL_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${http}`,
-      DOMAIN_OTEL_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${health}`,
-      DOMAIN_OTEL_COLLECTOR_SELF_METRICS_PORT: String(self),
-      DOMAIN_OTEL_PROMETHEUS_ENDPOINT: `127.0.0.1:${prom}`,
-      DOMAIN_OTEL_COLLECTOR_DATA: path.join(dir, 'queue'),
-      DOMAIN_OTEL_COLLECTOR_FILES: path.join(dir, 'files'),
+    const collector = new Proc('collector', otelcol, ['--config', OTELCOL_CONFIG], collectorEnv({ grpc, http, health, self, prom }, dir, {
       // the documented "Loki on" switch; the other destinations are not part of this test
       DOMAIN_OTEL_LOGS_EXPORTERS: '[file/logs, otlp_http/loki]',
       DOMAIN_OTEL_LOKI_ENDPOINT: `http://127.0.0.1:${lHttp}/otlp`,

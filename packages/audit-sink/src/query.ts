@@ -1,8 +1,8 @@
 /** `domain-otel-audit query`: filters over the extracted columns, table or NDJSON output. */
 import type { Pool } from 'pg';
-import { EVENT_DOMAIN_AUDIT_ACCESS } from '@domain-otel/semantic-conventions';
-import { SCHEMA } from './store';
-import type { ExtractedColumns } from './columns';
+import { FILTER_COLUMNS, RECORD_COLUMNS, filterConditions, withChainIds, type FilterName, type RecordFilter } from './record-select';
+import { SCHEMA } from './sql-text';
+import { eventColumns, type ExtractedColumns } from './columns';
 
 export interface QueryFilters {
   user?: string;
@@ -33,53 +33,21 @@ export interface AuditRow extends ExtractedColumns {
   record: unknown;
 }
 
-const COLUMN_OF: Record<string, string> = {
-  user: 'user_id',
-  tenant: 'tenant_id',
-  manager: 'manager',
-  entity: 'entity_id',
-  action: 'action',
-  outcome: 'outcome',
-  event: 'event_name',
-  trace: 'trace_id',
-  uid: 'uid',
-  service: 'service',
-};
-
 export function buildQuery(f: QueryFilters): { text: string; values: unknown[] } {
-  const where: string[] = [];
+  const equals: RecordFilter['equals'] = {};
+  for (const name of Object.keys(FILTER_COLUMNS) as FilterName[]) {
+    const v = f[name];
+    if (v !== undefined) equals[name] = name === 'trace' ? v.toLowerCase() : v;
+  }
   const values: unknown[] = [];
-  for (const [key, column] of Object.entries(COLUMN_OF)) {
-    const v = f[key as keyof QueryFilters];
-    if (v === undefined) continue;
-    values.push(key === 'trace' ? String(v).toLowerCase() : v);
-    where.push(`${column} = $${values.length}`);
-  }
-  // Access records (who ran domain-otel-audit) are listed when asked for by event or uid.
-  if (f.event === undefined && f.uid === undefined) where.push(`event_name <> '${EVENT_DOMAIN_AUDIT_ACCESS}'`);
-  if (f.from) {
-    values.push(f.from.toISOString());
-    where.push(`time >= $${values.length}`);
-  }
-  if (f.to) {
-    values.push(f.to.toISOString());
-    where.push(`time < $${values.length}`);
-  }
+  const where = filterConditions({ equals, ...(f.from ? { from: f.from } : {}), ...(f.to ? { to: f.to } : {}) }, values);
   values.push(f.limit ?? 1000);
   const order = f.order === 'desc' ? 'DESC' : 'ASC';
-  const text = `
-    SELECT q.*, CASE WHEN c.numbered THEN c.chain || '#' || q.stream ELSE coalesce(c.chain, q.month) END AS chain
-      FROM (SELECT time, time_unix_nano::text AS time_unix_nano, event_name, action, outcome, manager, entity_id, user_id,
-                   tenant_id, service, trace_id, span_id, uid, uid_generated, seq::text AS seq, seq AS seq_n, stream,
-                   to_char(time AT TIME ZONE 'UTC', 'YYYY-MM') AS month, tableoid AS part, received_at, record
-              FROM ${SCHEMA}.records
+  const inner = `SELECT ${RECORD_COLUMNS} FROM ${SCHEMA}.records
              ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
              ORDER BY time ${order}, time_unix_nano ${order}, seq ${order}
-             LIMIT $${values.length}) q
-      JOIN pg_class pc ON pc.oid = q.part
-      LEFT JOIN ${SCHEMA}.chains c ON c.partition_name = pc.relname
-     ORDER BY q.time ${order}, q.time_unix_nano::bigint ${order}, q.seq_n ${order}`;
-  return { text, values };
+             LIMIT $${values.length}`;
+  return { text: withChainIds(inner, `q.time ${order}, q.time_unix_nano::bigint ${order}, q.seq_n ${order}`), values };
 }
 
 export async function queryAudit(pool: Pool, f: QueryFilters): Promise<AuditRow[]> {
@@ -94,13 +62,7 @@ export function auditRowFrom(r: any): AuditRow {
   return {
     time: nanosToIso(r.time_unix_nano),
     time_unix_nano: r.time_unix_nano,
-    event_name: r.event_name,
-    action: r.action,
-    outcome: r.outcome,
-    manager: r.manager,
-    entity_id: r.entity_id,
-    user_id: r.user_id,
-    tenant_id: r.tenant_id,
+    ...eventColumns(r),
     service: r.service,
     trace_id: r.trace_id,
     span_id: r.span_id,

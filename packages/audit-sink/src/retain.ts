@@ -12,11 +12,12 @@
  *      the month, once its last segment is gone), forget its uids; COMMIT.
  * Rows are never deleted one by one; a retired segment can no longer receive records.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Pool, PoolClient } from 'pg';
 import { chainIds, chainLockKey, contentHash, genesisHash, rowHash } from './chain';
+import { eventColumns } from './columns';
 import { nanosToIso } from './query';
 import { SCHEMA, withClient } from './store';
 import { quoteIdent } from './sql-text';
@@ -133,6 +134,16 @@ async function retireSegment(
   });
 }
 
+/** An archive being written: its temporary file, the running sha256, the rows and each chain's head so far. */
+interface ArchiveWriter {
+  fd: number;
+  hash: Hash;
+  rows: number;
+  heads: Record<string, [string, string]>;
+}
+
+const PAGE_ROWS = 5000;
+
 async function archiveSegment(
   client: PoolClient,
   seg: DueSegment,
@@ -141,82 +152,18 @@ async function archiveSegment(
   progress: (line: string) => void,
 ): Promise<{ rows: number; heads: Record<string, [string, string]>; sha256: string }> {
   const tmp = file + '.tmp';
-  const fd = openSync(tmp, 'w', 0o640);
-  const hash = createHash('sha256');
-  const heads: Record<string, [string, string]> = {};
-  let rows = 0;
+  const out: ArchiveWriter = { fd: openSync(tmp, 'w', 0o640), hash: createHash('sha256'), rows: 0, heads: {} };
   try {
-    for (let stream = 0; stream < chains.length; stream++) {
-      const chain = chains[stream]!;
-      let lastSeq = '0';
-      let prev: Buffer = genesisHash(chain);
-      for (;;) {
-        const page = await client.query(
-          `SELECT seq::text AS seq, time_unix_nano::text AS time_unix_nano, uid, uid_generated, event_name, action, outcome,
-                  manager, entity_id, user_id, tenant_id, trace_id, span_id, service, received_at, record,
-                  content_hash, prev_hash, row_hash
-             FROM ${SCHEMA}.${quoteIdent(seg.partition_name)} r WHERE r.stream = $2 AND r.seq > $1 ORDER BY r.seq LIMIT 5000`,
-          [lastSeq, stream],
-        );
-        const lines: string[] = [];
-        for (const r of page.rows) {
-          const receivedAt = (r.received_at as Date).toISOString();
-          // Refuse to archive (and drop) a chain that does not verify.
-          const content = contentHash({ ...r, received_at: receivedAt });
-          if (BigInt(r.seq) !== BigInt(lastSeq) + 1n || !prev.equals(r.prev_hash) || !content.equals(r.content_hash) ||
-              !rowHash(chain, r.seq, r.prev_hash, r.content_hash).equals(r.row_hash)) {
-            throw new Error(`chain ${chain} does not verify at seq ${r.seq}; not archiving it (run verify)`);
-          }
-          prev = r.row_hash;
-          lastSeq = r.seq;
-          heads[chain] = [r.seq, (r.row_hash as Buffer).toString('hex')];
-          lines.push(
-            JSON.stringify({
-              chain,
-              segment: seg.chain,
-              stream,
-              seq: r.seq,
-              time: nanosToIso(r.time_unix_nano),
-              time_unix_nano: r.time_unix_nano,
-              uid: r.uid,
-              uid_generated: r.uid_generated,
-              event_name: r.event_name,
-              action: r.action,
-              outcome: r.outcome,
-              manager: r.manager,
-              entity_id: r.entity_id,
-              user_id: r.user_id,
-              tenant_id: r.tenant_id,
-              trace_id: r.trace_id,
-              span_id: r.span_id,
-              service: r.service,
-              received_at: receivedAt,
-              record: r.record,
-              content_hash: (r.content_hash as Buffer).toString('hex'),
-              prev_hash: (r.prev_hash as Buffer).toString('hex'),
-              row_hash: (r.row_hash as Buffer).toString('hex'),
-            }) + '\n',
-          );
-        }
-        if (lines.length) {
-          const buf = Buffer.from(lines.join(''));
-          hash.update(buf);
-          writeSync(fd, buf);
-          rows += lines.length;
-        }
-        if (page.rows.length < 5000) break;
-        progress(`segment ${seg.chain}: ${rows} rows archived`);
-      }
-    }
+    for (let stream = 0; stream < chains.length; stream++) await archiveChain(client, seg, stream, chains[stream]!, out, progress);
     // Rows outside the segment's chains are vouched for by nothing: refuse, as verify does.
     const stray = await client.query(
       `SELECT 1 FROM ${SCHEMA}.${quoteIdent(seg.partition_name)} WHERE stream < 0 OR stream >= $1 LIMIT 1`, [chains.length]);
     if (stray.rowCount) throw new Error(`segment ${seg.chain} holds rows outside its chains; not archiving it (run verify)`);
-    fsyncSync(fd);
+    fsyncSync(out.fd);
   } finally {
-    closeSync(fd);
+    closeSync(out.fd);
   }
-  const sha256 = hash.digest('hex');
+  const sha256 = out.hash.digest('hex');
   renameSync(tmp, file);
   const sumFd = openSync(file + '.sha256', 'w', 0o640);
   writeSync(sumFd, `${sha256}  ${basename(file)}\n`);
@@ -225,5 +172,73 @@ async function archiveSegment(
   const dirFd = openSync(resolve(file, '..'), 'r');
   fsyncSync(dirFd);
   closeSync(dirFd);
-  return { rows, heads, sha256 };
+  return { rows: out.rows, heads: out.heads, sha256 };
+}
+
+/** One chain's rows in seq order, page by page, each checked (a chain that does not verify is not archived) and written as a line. */
+async function archiveChain(
+  client: PoolClient,
+  seg: DueSegment,
+  stream: number,
+  chain: string,
+  out: ArchiveWriter,
+  progress: (line: string) => void,
+): Promise<void> {
+  let lastSeq = '0';
+  let prev: Buffer = genesisHash(chain);
+  for (;;) {
+    const page = await client.query(
+      `SELECT seq::text AS seq, time_unix_nano::text AS time_unix_nano, uid, uid_generated, event_name, action, outcome,
+              manager, entity_id, user_id, tenant_id, trace_id, span_id, service, received_at, record,
+              content_hash, prev_hash, row_hash
+         FROM ${SCHEMA}.${quoteIdent(seg.partition_name)} r WHERE r.stream = $2 AND r.seq > $1 ORDER BY r.seq LIMIT ${PAGE_ROWS}`,
+      [lastSeq, stream],
+    );
+    const lines: string[] = [];
+    for (const r of page.rows) {
+      const receivedAt = (r.received_at as Date).toISOString();
+      // Refuse to archive (and drop) a chain that does not verify.
+      const content = contentHash({ ...r, received_at: receivedAt });
+      if (BigInt(r.seq) !== BigInt(lastSeq) + 1n || !prev.equals(r.prev_hash) || !content.equals(r.content_hash) ||
+          !rowHash(chain, r.seq, r.prev_hash, r.content_hash).equals(r.row_hash)) {
+        throw new Error(`chain ${chain} does not verify at seq ${r.seq}; not archiving it (run verify)`);
+      }
+      prev = r.row_hash;
+      lastSeq = r.seq;
+      out.heads[chain] = [r.seq, (r.row_hash as Buffer).toString('hex')];
+      lines.push(archiveLine(chain, seg.chain, stream, r, receivedAt));
+    }
+    if (lines.length) {
+      const buf = Buffer.from(lines.join(''));
+      out.hash.update(buf);
+      writeSync(out.fd, buf);
+      out.rows += lines.length;
+    }
+    if (page.rows.length < PAGE_ROWS) break;
+    progress(`segment ${seg.chain}: ${out.rows} rows archived`);
+  }
+}
+
+/** One row as an archive line (archive.ts reads it back): the row with its chain position and hashes, in this key order. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a pg result row: columns checked by the SELECT in archiveChain
+function archiveLine(chain: string, segment: string, stream: number, r: any, receivedAt: string): string {
+  return JSON.stringify({
+    chain,
+    segment,
+    stream,
+    seq: r.seq,
+    time: nanosToIso(r.time_unix_nano),
+    time_unix_nano: r.time_unix_nano,
+    uid: r.uid,
+    uid_generated: r.uid_generated,
+    ...eventColumns(r),
+    trace_id: r.trace_id,
+    span_id: r.span_id,
+    service: r.service,
+    received_at: receivedAt,
+    record: r.record,
+    content_hash: (r.content_hash as Buffer).toString('hex'),
+    prev_hash: (r.prev_hash as Buffer).toString('hex'),
+    row_hash: (r.row_hash as Buffer).toString('hex'),
+  }) + '\n';
 }

@@ -105,78 +105,32 @@ interface SegmentRow {
   retired: boolean;
 }
 
+/** Which segments and chains `opts.chains` selects (all without it). */
+type Wanted = (segment: string, chain?: string) => boolean;
+
+interface ChainRun {
+  pageSize: number;
+  progress: (line: string) => void;
+  extra: ExtraChecks;
+}
+
 export async function verify(pool: Pool, opts: VerifyOptions = {}): Promise<VerifyReport> {
-  const progress = opts.progress ?? (() => {});
-  const pageSize = opts.pageSize ?? 2000;
   const report: VerifyReport = { ok: true, rows: 0, segments: [], chains: [], problems: [], notes: [] };
-  const extra = await ExtraChecks.prepare(opts);
-
-  const known = await pool.query<SegmentRow>(
-    `SELECT c.chain, c.partition_name, c.tenant_id, c.streams, c.numbered,
-            to_regclass(format('${SCHEMA}.%I', c.partition_name)) IS NOT NULL AS present,
-            EXISTS (SELECT 1 FROM ${SCHEMA}.retired_chains r WHERE r.chain = c.chain) AS retired
-       FROM ${SCHEMA}.chains c`,
-  );
-  const segments = new Map(known.rows.map((r) => [r.chain, r]));
-  // A leaf partition attached without being registered (should not happen): reported.
-  const leaves = await pool.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_partition_tree('${SCHEMA}.records') t
-       JOIN pg_class c ON c.oid = t.relid
-      WHERE t.isleaf ORDER BY 1`,
-  );
-  const registered = new Set(known.rows.map((r) => r.partition_name));
-  const unregistered = leaves.rows.map((l) => l.name).filter((n) => !registered.has(n));
-
-  const wanted = (segment: string, chain?: string) =>
+  const run: ChainRun = { pageSize: opts.pageSize ?? 2000, progress: opts.progress ?? (() => {}), extra: await ExtraChecks.prepare(opts) };
+  const { segments, unregistered } = await readSegments(pool);
+  const wanted: Wanted = (segment, chain) =>
     !opts.chains || opts.chains.some((c) => c === segment || c === monthOf(segment) || (chain !== undefined && c === chain));
 
   for (const seg of [...segments.values()].sort((a, b) => (a.chain < b.chain ? -1 : 1))) {
     const ids = chainIds(seg.chain, seg.streams, seg.numbered);
     if (!wanted(seg.chain) && !ids.some((c) => wanted(seg.chain, c))) continue;
-    const sr: SegmentReport = { segment: seg.chain, tenantId: seg.tenant_id, status: 'ok', rows: 0, streams: seg.streams };
-    report.segments.push(sr);
-    if (seg.retired) {
-      sr.status = 'retired';
-      continue;
-    }
-    if (!seg.present) {
-      sr.status = 'missing';
-      report.problems.push({ chain: seg.chain, kind: 'missing_partition', message: `partition ${seg.partition_name} is missing and was not retired` });
-      continue;
-    }
-    for (let stream = 0; stream < seg.streams; stream++) {
-      const chain = ids[stream]!;
-      if (!wanted(seg.chain, chain)) continue;
-      const cr: ChainReport = { chain, segment: seg.chain, status: 'ok', rows: 0, headSeq: '0', headHash: '' };
-      report.chains.push(cr);
-      const problem = await verifyChain(pool, chain, seg.partition_name, stream, cr, pageSize, progress, extra.observer(chain));
-      sr.rows += cr.rows;
-      report.rows += cr.rows;
-      if (problem) {
-        cr.status = 'broken';
-        sr.status = 'broken';
-        report.problems.push(problem);
-      }
-    }
-    // Rows whose stream is not one of the segment's chains belong to no chain: nothing vouches for them.
-    const stray = await pool.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM ${SCHEMA}.${quoteIdent(seg.partition_name)} WHERE stream < 0 OR stream >= $1`,
-      [seg.streams],
-    );
-    if (stray.rows[0]!.n !== '0') {
-      sr.status = 'broken';
-      report.problems.push({
-        chain: seg.chain,
-        kind: 'stray',
-        message: `${stray.rows[0]!.n} row(s) belong to none of the segment's ${seg.streams} chain(s)`,
-      });
-    }
+    await verifySegment(pool, seg, ids, wanted, run, report);
   }
   for (const name of opts.chains ? [] : unregistered) {
     report.problems.push({ chain: name, kind: 'stray', message: `partition ${name} is attached but is not a registered segment` });
   }
   if (opts.expectHeads || opts.archives || opts.checkpoints) {
-    const r = await extra.finish(pool, { segments: await readSegmentStates(pool), chains: report.chains, wanted, filtered: Boolean(opts.chains) });
+    const r = await run.extra.finish(pool, { segments: await readSegmentStates(pool), chains: report.chains, wanted, filtered: Boolean(opts.chains) });
     report.problems.push(...r.problems);
     report.notes.push(...r.notes);
     if (r.checkpoints !== undefined) report.checkpoints = r.checkpoints;
@@ -187,6 +141,68 @@ export async function verify(pool: Pool, opts: VerifyOptions = {}): Promise<Veri
   }
   report.ok = report.problems.length === 0;
   return report;
+}
+
+/** Every segment ever created, and the leaf partitions attached without being registered (should not happen: reported). */
+async function readSegments(pool: Pool): Promise<{ segments: Map<string, SegmentRow>; unregistered: string[] }> {
+  const known = await pool.query<SegmentRow>(
+    `SELECT c.chain, c.partition_name, c.tenant_id, c.streams, c.numbered,
+            to_regclass(format('${SCHEMA}.%I', c.partition_name)) IS NOT NULL AS present,
+            EXISTS (SELECT 1 FROM ${SCHEMA}.retired_chains r WHERE r.chain = c.chain) AS retired
+       FROM ${SCHEMA}.chains c`,
+  );
+  const leaves = await pool.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_partition_tree('${SCHEMA}.records') t
+       JOIN pg_class c ON c.oid = t.relid
+      WHERE t.isleaf ORDER BY 1`,
+  );
+  const registered = new Set(known.rows.map((r) => r.partition_name));
+  return {
+    segments: new Map(known.rows.map((r) => [r.chain, r])),
+    unregistered: leaves.rows.map((l) => l.name).filter((n) => !registered.has(n)),
+  };
+}
+
+/** One segment: retired, missing, or each wanted chain recomputed and no row outside its chains. */
+async function verifySegment(pool: Pool, seg: SegmentRow, ids: string[], wanted: Wanted, run: ChainRun, report: VerifyReport): Promise<void> {
+  const sr: SegmentReport = { segment: seg.chain, tenantId: seg.tenant_id, status: 'ok', rows: 0, streams: seg.streams };
+  report.segments.push(sr);
+  if (seg.retired) {
+    sr.status = 'retired';
+    return;
+  }
+  if (!seg.present) {
+    sr.status = 'missing';
+    report.problems.push({ chain: seg.chain, kind: 'missing_partition', message: `partition ${seg.partition_name} is missing and was not retired` });
+    return;
+  }
+  for (let stream = 0; stream < seg.streams; stream++) {
+    const chain = ids[stream]!;
+    if (!wanted(seg.chain, chain)) continue;
+    const cr: ChainReport = { chain, segment: seg.chain, status: 'ok', rows: 0, headSeq: '0', headHash: '' };
+    report.chains.push(cr);
+    const problem = await verifyChain(pool, chain, seg.partition_name, stream, cr, run.pageSize, run.progress, run.extra.observer(chain));
+    sr.rows += cr.rows;
+    report.rows += cr.rows;
+    if (problem) {
+      cr.status = 'broken';
+      sr.status = 'broken';
+      report.problems.push(problem);
+    }
+  }
+  // Rows whose stream is not one of the segment's chains belong to no chain: nothing vouches for them.
+  const stray = await pool.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM ${SCHEMA}.${quoteIdent(seg.partition_name)} WHERE stream < 0 OR stream >= $1`,
+    [seg.streams],
+  );
+  if (stray.rows[0]!.n !== '0') {
+    sr.status = 'broken';
+    report.problems.push({
+      chain: seg.chain,
+      kind: 'stray',
+      message: `${stray.rows[0]!.n} row(s) belong to none of the segment's ${seg.streams} chain(s)`,
+    });
+  }
 }
 
 async function verifyChain(

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { BUILD_TIMEOUT_MS, OTELCOL_CONFIG, Proc, buildBinary, cleanEnv, freePorts, tempDir, waitFor, waitForHttpOk } from '../../../test/collector/helpers';
+import { BUILD_TIMEOUT_MS, OTELCOL_CONFIG, Proc, buildBinary, cleanEnv, collectorEnv, freePorts, tempDir, waitFor, waitForHttpOk } from '../../../test/collector/helpers';
 import { lookupMetrics, type MetricsLookup } from '../src/ui/prometheus';
 
 const PROMETHEUS = ['/usr/bin/prometheus', '/usr/local/bin/prometheus'].find((p) => existsSync(p));
@@ -31,14 +31,7 @@ describe('audit viewer metrics: the collector\'s Prometheus exporter and a Prome
     const otelcol = await buildBinary('build-collector.sh');
     dir = tempDir('viewer-metrics');
     const [grpc, http, health, self, prom, promServer] = (await freePorts(6)) as [number, number, number, number, number, number];
-    const collector = new Proc('collector', otelcol, ['--config', OTELCOL_CONFIG], cleanEnv({
-      DOMAIN_OTEL_COLLECTOR_OTLP_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,
-      DOMAIN_OTEL_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${http}`,
-      DOMAIN_OTEL_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${health}`,
-      DOMAIN_OTEL_COLLECTOR_SELF_METRICS_PORT: String(self),
-      DOMAIN_OTEL_PROMETHEUS_ENDPOINT: `127.0.0.1:${prom}`,
-      DOMAIN_OTEL_COLLECTOR_DATA: path.join(dir, 'queue'),
-      DOMAIN_OTEL_COLLECTOR_FILES: path.join(dir, 'files'),
+    const collector = new Proc('collector', otelcol, ['--config', OTELCOL_CONFIG], collectorEnv({ grpc, http, health, self, prom }, dir, {
       DOMAIN_OTEL_AUDIT_SINK_TOKEN: 'unused-token-0123456789',
       DOMAIN_OTEL_METRICS_EXPORTERS: '[prometheus]',
       DOMAIN_OTEL_TRACES_EXPORTERS: '[debug]',

@@ -3,24 +3,9 @@
  * waterfall draws. Fetched by the viewer's server, so the page talks only to its own origin.
  */
 import { errorLine } from '../errors';
+import type { TraceLookup, WaterfallSpan } from './api-types';
 
-export interface WaterfallSpan {
-  spanID: string;
-  /** Empty for a root (or a span whose parent is not in the trace). */
-  parentSpanID: string;
-  operationName: string;
-  service: string;
-  /** Microseconds since the Unix epoch. */
-  startTime: number;
-  /** Microseconds. */
-  duration: number;
-  kind: string;
-  error: boolean;
-}
-
-export type TraceLookup =
-  | { status: 'ok'; traceID: string; spans: WaterfallSpan[]; truncated: boolean; uiUrl: string; apiUrl: string }
-  | { status: 'not-found' | 'unreachable' | 'not-configured' | 'no-trace'; message: string; uiUrl?: string; apiUrl?: string };
+export type { TraceLookup, WaterfallSpan };
 
 interface JaegerSpan {
   spanID: string; operationName: string; startTime: number; duration: number; processID: string;

@@ -9,7 +9,10 @@ import { auditRowFrom, type AuditRow } from '../query';
 import type { VerifierKey } from '../signed-note';
 import { SCHEMA } from '../sql-text';
 import { verifyChainPrefix } from '../verify';
+import type { CheckpointCoverage, Verification } from './api-types';
 import type { Viewer } from './auth';
+
+export type { CheckpointCoverage, Verification };
 
 export interface RecordDetail {
   row: AuditRow;
@@ -59,30 +62,6 @@ export async function findRecord(pool: Pool, uid: string, viewer: Viewer): Promi
       content_hash: (row.content_hash as Buffer).toString('hex'),
     },
   };
-}
-
-export interface CheckpointCoverage {
-  /** The first checkpoint whose signed state includes the record. */
-  number: number;
-  time: string;
-  signer: string;
-  treeSize: string;
-  /** The chain's head in that checkpoint: the chain was verified up to it, and its hash compared. */
-  headSeq: string;
-  headHash: string;
-  headMatches: boolean;
-}
-
-export interface Verification {
-  /** The record's chain recomputed from its genesis hash up to `verifiedTo`. */
-  chainOk: boolean;
-  verifiedTo: string;
-  rowsChecked: number;
-  /** What broke, if anything (for a tenant-scoped viewer, without other tenants' uids). */
-  problem?: string;
-  checkpoints:
-    | { configured: false }
-    | { configured: true; covered: CheckpointCoverage | null; note?: string };
 }
 
 export async function verifyRecord(

@@ -4,10 +4,14 @@
  * never reaches another tenant's rows, whatever the browser sends.
  */
 import type { Pool, PoolClient } from 'pg';
-import { EVENT_DOMAIN_AUDIT_ACCESS, EVENT_DOMAIN_AUDIT_DECISION, EVENT_DOMAIN_MANAGER_MUTATION } from '@domain-otel/semantic-conventions';
+import { EVENT_DOMAIN_AUDIT_DECISION, EVENT_DOMAIN_MANAGER_MUTATION } from '@domain-otel/semantic-conventions';
 import { auditRowFrom, type AuditRow } from '../query';
+import { FILTER_COLUMNS, RECORD_COLUMNS, filterConditions, withChainIds, type FilterName, type RecordFilter } from '../record-select';
 import { SCHEMA } from '../sql-text';
+import type { Timeline } from './api-types';
 import type { Viewer } from './auth';
+
+export type { Timeline };
 
 export class BadRequest extends Error {
   constructor(
@@ -18,27 +22,7 @@ export class BadRequest extends Error {
   }
 }
 
-export const FILTER_COLUMNS = {
-  user: 'user_id',
-  tenant: 'tenant_id',
-  manager: 'manager',
-  entity: 'entity_id',
-  action: 'action',
-  outcome: 'outcome',
-  event: 'event_name',
-  service: 'service',
-  trace: 'trace_id',
-  uid: 'uid',
-} as const;
-
-export type FilterName = keyof typeof FILTER_COLUMNS;
-
-export interface SearchFilters {
-  equals: Partial<Record<FilterName, string>>;
-  /** Inclusive. */
-  from?: Date;
-  /** Exclusive. */
-  to?: Date;
+export interface SearchFilters extends RecordFilter {
   order: 'asc' | 'desc';
 }
 
@@ -91,42 +75,18 @@ export function whereClause(f: SearchFilters, viewer: Viewer, values: unknown[] 
     values.push(viewer.tenant);
     conditions.push(`tenant_id = $${values.length}`);
   }
-  for (const [name, v] of Object.entries(f.equals) as [FilterName, string][]) {
-    if (name === 'tenant' && viewer.tenant !== null) continue; // already there
-    values.push(v);
-    conditions.push(`${FILTER_COLUMNS[name]} = $${values.length}`);
-  }
-  // As in `query`: who read the audit log is listed when asked for by event or uid.
-  if (f.equals.event === undefined && f.equals.uid === undefined) conditions.push(`event_name <> '${EVENT_DOMAIN_AUDIT_ACCESS}'`);
-  if (f.from) {
-    values.push(f.from.toISOString());
-    conditions.push(`time >= $${values.length}`);
-  }
-  if (f.to) {
-    values.push(f.to.toISOString());
-    conditions.push(`time < $${values.length}`);
-  }
+  conditions.push(...filterConditions(f, values, viewer.tenant !== null ? 'tenant' : undefined)); // a scoped tenant is already there
   return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', values };
 }
-
-const COLUMNS = `time, time_unix_nano::text AS time_unix_nano, event_name, action, outcome, manager, entity_id, user_id,
-  tenant_id, service, trace_id, span_id, uid, uid_generated, seq::text AS seq, seq AS seq_n, stream,
-  to_char(time AT TIME ZONE 'UTC', 'YYYY-MM') AS month, tableoid AS part, received_at, record`;
 
 /** Rows in time order (uid breaks ties), `offset` skipped, at most `limit`; with the chain id as verify prints it. */
 export function pageSql(f: SearchFilters, viewer: Viewer, offset: number, limit: number): { text: string; values: unknown[] } {
   const { where, values } = whereClause(f, viewer);
   const o = f.order === 'asc' ? 'ASC' : 'DESC';
   values.push(limit, offset);
-  return {
-    text: `SELECT q.*, CASE WHEN c.numbered THEN c.chain || '#' || q.stream ELSE coalesce(c.chain, q.month) END AS chain
-             FROM (SELECT ${COLUMNS} FROM ${SCHEMA}.records ${where}
-                    ORDER BY time ${o}, time_unix_nano ${o}, uid ${o} LIMIT $${values.length - 1} OFFSET $${values.length}) q
-             JOIN pg_class pc ON pc.oid = q.part
-             LEFT JOIN ${SCHEMA}.chains c ON c.partition_name = pc.relname
-            ORDER BY q.time ${o}, q.time_unix_nano::bigint ${o}, q.uid ${o}`,
-    values,
-  };
+  const inner = `SELECT ${RECORD_COLUMNS} FROM ${SCHEMA}.records ${where}
+                    ORDER BY time ${o}, time_unix_nano ${o}, uid ${o} LIMIT $${values.length - 1} OFFSET $${values.length}`;
+  return { text: withChainIds(inner, `q.time ${o}, q.time_unix_nano::bigint ${o}, q.uid ${o}`), values };
 }
 
 export async function searchPage(db: Pool | PoolClient, f: SearchFilters, viewer: Viewer, offset: number, limit: number): Promise<AuditRow[]> {
@@ -140,15 +100,6 @@ export async function countMatching(db: Pool | PoolClient, f: SearchFilters, vie
   values.push(cap);
   const r = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM (SELECT 1 FROM ${SCHEMA}.records ${where} LIMIT $${values.length}) m`, values);
   return Number(r.rows[0]!.n);
-}
-
-export interface Timeline {
-  /** Width of a bucket in seconds. */
-  bucketSeconds: number;
-  /** Start of each bucket, Unix seconds. */
-  buckets: number[];
-  /** Decisions per outcome (granted, denied, bypassed, other outcomes as they come) and mutations, per bucket. */
-  series: Record<string, number[]>;
 }
 
 const BUCKETS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400];

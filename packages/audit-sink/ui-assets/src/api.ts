@@ -1,5 +1,9 @@
-// The viewer's JSON API (src/ui/server.ts), typed for the page. Same origin, session cookie.
+// The viewer's JSON API (src/ui/api.ts, served by src/ui/server.ts), typed for the page. Same origin, session cookie.
 import type { ExtractedColumns } from '../../src/columns';
+import type { Timeline, TraceLookup as ServerTraceLookup, Verification, WaterfallSpan } from '../../src/ui/api-types';
+
+export type { Timeline, Verification };
+export type Span = WaterfallSpan;
 
 export interface Session {
   identity: string;
@@ -16,12 +20,6 @@ export interface Row extends ExtractedColumns {
   seq: string;
   received_at: string;
   body: string | null;
-}
-
-export interface Timeline {
-  bucketSeconds: number;
-  buckets: number[];
-  series: Record<string, number[]>;
 }
 
 export interface SearchResult {
@@ -47,31 +45,8 @@ export interface PlainRecord {
   [k: string]: unknown;
 }
 
-export interface Verification {
-  chainOk: boolean;
-  verifiedTo: string;
-  rowsChecked: number;
-  problem?: string;
-  checkpoints:
-    | { configured: false }
-    | { configured: true; covered: { number: number; time: string; signer: string; treeSize: string; headSeq: string; headHash: string; headMatches: boolean } | null; note?: string };
-}
-
-export interface Span {
-  spanID: string;
-  parentSpanID: string;
-  operationName: string;
-  service: string;
-  startTime: number;
-  duration: number;
-  kind: string;
-  error: boolean;
-}
-
-export type TraceLookup = { recordSpanId: string | null } & (
-  | { status: 'ok'; traceID: string; spans: Span[]; truncated: boolean; uiUrl: string; apiUrl: string }
-  | { status: 'not-found' | 'unreachable' | 'not-configured' | 'no-trace'; message: string; uiUrl?: string; apiUrl?: string }
-);
+/** The trace lookup (src/ui/jaeger.ts) and the span of the record, to highlight it. */
+export type TraceLookup = { recordSpanId: string | null } & ServerTraceLookup;
 
 export type Metrics =
   | { status: 'series'; source: string; stepSeconds: number; timestamps: number[]; series: { name: string; values: (number | null)[] }[] }

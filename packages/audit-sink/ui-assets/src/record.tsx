@@ -72,7 +72,8 @@ function TraceView({ t, session }: { t: TraceLookup | null; session: Session }) 
   return <>{links}<Waterfall spans={t.spans} recordSpanId={t.recordSpanId} />{t.truncated && <p class="muted">Only the first spans are drawn.</p>}</>;
 }
 
-export function RecordPage({ uid, session }: { uid: string; session: Session }) {
+/** The record, then (once it is known) its verification and its trace, each asked for on its own. */
+function useRecord(uid: string) {
   const [d, setD] = useState<RecordDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [verification, setVerification] = useState<Verification | string | null>(null);
@@ -89,57 +90,95 @@ export function RecordPage({ uid, session }: { uid: string; session: Session }) 
       get<TraceLookup>(`/api/record/trace?${q}`).then(setTrace, (err: Error) => setTrace({ status: 'unreachable', message: err.message, recordSpanId: null }));
     }, (err: Error) => setError(err.message));
   }, [uid]);
-  const back = (
+  return { d, error, verification, trace };
+}
+
+function BackLink() {
+  return (
     <p>
       <a href={searchHash({})} onClick={(e) => { if (history.length > 1) { e.preventDefault(); history.back(); } }}>← Back to the search</a>
     </p>
   );
-  if (error) return <>{back}<p class="error" role="alert" data-testid="record-error">{error}</p></>;
+}
+
+function Fields({ r }: { r: RecordDetail['row'] }) {
+  return (
+    <div class="panel">
+      <h2>Who, what, when</h2>
+      <dl class="kv" data-testid="record-fields">
+        <dt>Time (UTC)</dt><dd>{utc(r.time)} <span class="muted mono">{r.time}</span></dd>
+        <dt>User</dt><dd>{show(r.user_id)}</dd>
+        <dt>Tenant</dt><dd>{show(r.tenant_id)}</dd>
+        <dt>Action</dt><dd>{show(r.action)}</dd>
+        <dt>Manager</dt><dd>{show(r.manager)}</dd>
+        <dt>Entity</dt><dd>{show(r.entity_id)}</dd>
+        <dt>Service</dt><dd>{show(r.service)}</dd>
+        <dt>Trace / span</dt><dd class="mono">{show(r.trace_id)} / {show(r.span_id)}</dd>
+        <dt>Uid</dt><dd class="mono">{r.uid}{r.uid_generated ? ' (derived from the content)' : ''}</dd>
+        <dt>Received</dt><dd>{r.received_at}</dd>
+      </dl>
+    </div>
+  );
+}
+
+function Position({ d, uid, verification }: { d: RecordDetail; uid: string; verification: Verification | string | null }) {
+  return (
+    <div class="panel">
+      <h2>Chain position and proof</h2>
+      <dl class="kv mono-values" data-testid="position">
+        <dt>Chain</dt><dd>{d.position.chain}</dd>
+        <dt>Seq</dt><dd>{d.position.seq}</dd>
+        <dt>Row hash</dt><dd>{d.position.row_hash}</dd>
+        <dt>Prev hash</dt><dd>{d.position.prev_hash}</dd>
+        <dt>Content hash</dt><dd>{d.position.content_hash}</dd>
+      </dl>
+      <VerificationView v={verification} />
+      {d.proofAvailable ? (
+        <p><a class="button" href={`/api/record/proof?${new URLSearchParams({ uid })}`} download data-testid="download-proof">Download inclusion proof</a>{' '}
+          <span class="muted">check it offline: domain-otel-audit verify-proof FILE --pubkey KEY</span></p>
+      ) : (
+        <p class="muted">Proofs need signed checkpoints (viewer started with --checkpoints).</p>
+      )}
+    </div>
+  );
+}
+
+function Attributes({ record }: { record: RecordDetail['row']['record'] }) {
+  const rest = Object.entries(record.attributes ?? {}).filter(([k]) => k !== 'domain.mutation.changes').sort(([a], [b]) => (a < b ? -1 : 1));
+  return (
+    <section class="panel">
+      <h2>Attributes</h2>
+      <table class="compact" data-testid="attributes">
+        <tbody>
+          {rest.map(([k, v]) => (
+            <tr key={k}><td class="mono">{k}</td><td><Value v={v} /></td></tr>
+          ))}
+        </tbody>
+      </table>
+      <details>
+        <summary>The whole stored record (JSON)</summary>
+        <pre class="json">{JSON.stringify(record, null, 2)}</pre>
+      </details>
+    </section>
+  );
+}
+
+export function RecordPage({ uid, session }: { uid: string; session: Session }) {
+  const { d, error, verification, trace } = useRecord(uid);
+  if (error) return <><BackLink /><p class="error" role="alert" data-testid="record-error">{error}</p></>;
   if (!d) return <p class="loading">Loading the record…</p>;
   const r = d.row;
-  const attrs = r.record.attributes ?? {};
-  const changes = attrs['domain.mutation.changes'];
-  const rest = Object.entries(attrs).filter(([k]) => k !== 'domain.mutation.changes').sort(([a], [b]) => (a < b ? -1 : 1));
+  const changes = (r.record.attributes ?? {})['domain.mutation.changes'];
   return (
     <article class="record" data-testid="record">
-      {back}
+      <BackLink />
       <h1>
         {r.event_name} <span class={outcomeClass(r.outcome)}>{show(r.outcome)}</span>
       </h1>
       <p class="lead" data-testid="record-body">{show(r.record.body)}</p>
       <section class="grid2">
-        <div class="panel">
-          <h2>Who, what, when</h2>
-          <dl class="kv" data-testid="record-fields">
-            <dt>Time (UTC)</dt><dd>{utc(r.time)} <span class="muted mono">{r.time}</span></dd>
-            <dt>User</dt><dd>{show(r.user_id)}</dd>
-            <dt>Tenant</dt><dd>{show(r.tenant_id)}</dd>
-            <dt>Action</dt><dd>{show(r.action)}</dd>
-            <dt>Manager</dt><dd>{show(r.manager)}</dd>
-            <dt>Entity</dt><dd>{show(r.entity_id)}</dd>
-            <dt>Service</dt><dd>{show(r.service)}</dd>
-            <dt>Trace / span</dt><dd class="mono">{show(r.trace_id)} / {show(r.span_id)}</dd>
-            <dt>Uid</dt><dd class="mono">{r.uid}{r.uid_generated ? ' (derived from the content)' : ''}</dd>
-            <dt>Received</dt><dd>{r.received_at}</dd>
-          </dl>
-        </div>
-        <div class="panel">
-          <h2>Chain position and proof</h2>
-          <dl class="kv mono-values" data-testid="position">
-            <dt>Chain</dt><dd>{d.position.chain}</dd>
-            <dt>Seq</dt><dd>{d.position.seq}</dd>
-            <dt>Row hash</dt><dd>{d.position.row_hash}</dd>
-            <dt>Prev hash</dt><dd>{d.position.prev_hash}</dd>
-            <dt>Content hash</dt><dd>{d.position.content_hash}</dd>
-          </dl>
-          <VerificationView v={verification} />
-          {d.proofAvailable ? (
-            <p><a class="button" href={`/api/record/proof?${new URLSearchParams({ uid })}`} download data-testid="download-proof">Download inclusion proof</a>{' '}
-              <span class="muted">check it offline: domain-otel-audit verify-proof FILE --pubkey KEY</span></p>
-          ) : (
-            <p class="muted">Proofs need signed checkpoints (viewer started with --checkpoints).</p>
-          )}
-        </div>
+        <Fields r={r} />
+        <Position d={d} uid={uid} verification={verification} />
       </section>
       {changes !== undefined && changes !== null && typeof changes === 'object' && (
         <section class="panel">
@@ -151,20 +190,7 @@ export function RecordPage({ uid, session }: { uid: string; session: Session }) 
         <h2>Request trace</h2>
         <TraceView t={trace} session={session} />
       </section>
-      <section class="panel">
-        <h2>Attributes</h2>
-        <table class="compact" data-testid="attributes">
-          <tbody>
-            {rest.map(([k, v]) => (
-              <tr key={k}><td class="mono">{k}</td><td><Value v={v} /></td></tr>
-            ))}
-          </tbody>
-        </table>
-        <details>
-          <summary>The whole stored record (JSON)</summary>
-          <pre class="json">{JSON.stringify(r.record, null, 2)}</pre>
-        </details>
-      </section>
+      <Attributes record={r.record} />
     </article>
   );
 }

@@ -85,13 +85,13 @@ function SearchForm({ session, filters }: { session: Session; filters: Filters }
   );
 }
 
-export function SearchPage({ session, filters, offset }: { session: Session; filters: Filters; offset: number }) {
+/** The page of results for these filters; an answer to a search the user has since replaced is dropped (answers can arrive out of order). */
+function useSearch(filters: Filters, offset: number): { result: SearchResult | null; shownFor: string; error: string | null } {
   const [result, setResult] = useState<SearchResult | null>(null);
   const [shownFor, setShownFor] = useState('');
   const [error, setError] = useState<string | null>(null);
   const key = JSON.stringify([filters, offset]);
   useEffect(() => {
-    // An answer to a search the user has since replaced is dropped: answers can arrive out of order.
     let current = true;
     const hash = location.hash;
     setError(null);
@@ -111,8 +111,75 @@ export function SearchPage({ session, filters, offset }: { session: Session; fil
       current = false;
     };
   }, [key]);
+  return { result, shownFor, error };
+}
+
+function ResultsHead({ result, shownFor, filters }: { result: SearchResult; shownFor: string; filters: Filters }) {
   const exportQuery = filterQuery(filters);
   const exportHref = (format: string) => `/api/export?${new URLSearchParams([...exportQuery, ['format', format]])}`;
+  return (
+    <div class="results-head">
+      <span data-testid="result-count" data-for={shownFor}>
+        {result.rows.length === 0
+          ? 'No records match.'
+          : `Records ${result.offset + 1}–${result.offset + result.rows.length} of ${result.total}${result.totalCapped ? '+' : ''}`}
+      </span>
+      <span class="exports">
+        Export this search: <a href={exportHref('csv')} download data-testid="export-csv">CSV</a>{' '}
+        <a href={exportHref('ndjson')} download data-testid="export-ndjson">NDJSON</a>
+      </span>
+    </div>
+  );
+}
+
+function ResultsTable({ rows }: { rows: SearchResult['rows'] }) {
+  return (
+    <table class="records" data-testid="results">
+      <thead>
+        <tr>
+          <th>Time (UTC)</th><th>Event</th><th>Action</th><th>Outcome</th><th>Manager</th><th>Entity</th>
+          <th>User</th><th>Tenant</th><th>Service</th><th>Trace</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.uid} class={r.outcome === 'denied' ? 'denied' : ''} data-uid={r.uid}>
+            <td><a href={recordHash(r.uid)}>{utc(r.time)}</a></td>
+            <td>{r.event_name.replace(/^domain\./, '')}</td>
+            <td>{show(r.action)}</td>
+            <td><span class={outcomeClass(r.outcome)}>{show(r.outcome)}</span></td>
+            <td>{show(r.manager)}</td>
+            <td>{show(r.entity_id)}</td>
+            <td>{show(r.user_id)}</td>
+            <td>{show(r.tenant_id)}</td>
+            <td>{show(r.service)}</td>
+            <td class="mono">{r.trace_id ? r.trace_id.slice(0, 8) + '…' : '–'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Pager({ result, filters }: { result: SearchResult; filters: Filters }) {
+  return (
+    <nav class="pager">
+      <button disabled={result.offset === 0} onClick={() => (location.hash = searchHash(filters, Math.max(0, result.offset - PAGE)))}>
+        ← Previous page
+      </button>
+      <button
+        disabled={result.offset + result.rows.length >= result.total && !result.totalCapped}
+        onClick={() => (location.hash = searchHash(filters, result.offset + PAGE))}
+        data-testid="next-page"
+      >
+        Next page →
+      </button>
+    </nav>
+  );
+}
+
+export function SearchPage({ session, filters, offset }: { session: Session; filters: Filters; offset: number }) {
+  const { result, shownFor, error } = useSearch(filters, offset);
   const range = result && result.timeline.buckets.length
     ? { from: result.timeline.buckets[0]!, to: result.timeline.buckets.at(-1)! + result.timeline.bucketSeconds }
     : null;
@@ -130,53 +197,9 @@ export function SearchPage({ session, filters, offset }: { session: Session; fil
             {range && <MetricsPanel from={range.from} to={range.to} />}
           </section>
           <section class="results">
-            <div class="results-head">
-              <span data-testid="result-count" data-for={shownFor}>
-                {result.rows.length === 0
-                  ? 'No records match.'
-                  : `Records ${result.offset + 1}–${result.offset + result.rows.length} of ${result.total}${result.totalCapped ? '+' : ''}`}
-              </span>
-              <span class="exports">
-                Export this search: <a href={exportHref('csv')} download data-testid="export-csv">CSV</a>{' '}
-                <a href={exportHref('ndjson')} download data-testid="export-ndjson">NDJSON</a>
-              </span>
-            </div>
-            <table class="records" data-testid="results">
-              <thead>
-                <tr>
-                  <th>Time (UTC)</th><th>Event</th><th>Action</th><th>Outcome</th><th>Manager</th><th>Entity</th>
-                  <th>User</th><th>Tenant</th><th>Service</th><th>Trace</th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.rows.map((r) => (
-                  <tr key={r.uid} class={r.outcome === 'denied' ? 'denied' : ''} data-uid={r.uid}>
-                    <td><a href={recordHash(r.uid)}>{utc(r.time)}</a></td>
-                    <td>{r.event_name.replace(/^domain\./, '')}</td>
-                    <td>{show(r.action)}</td>
-                    <td><span class={outcomeClass(r.outcome)}>{show(r.outcome)}</span></td>
-                    <td>{show(r.manager)}</td>
-                    <td>{show(r.entity_id)}</td>
-                    <td>{show(r.user_id)}</td>
-                    <td>{show(r.tenant_id)}</td>
-                    <td>{show(r.service)}</td>
-                    <td class="mono">{r.trace_id ? r.trace_id.slice(0, 8) + '…' : '–'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <nav class="pager">
-              <button disabled={result.offset === 0} onClick={() => (location.hash = searchHash(filters, Math.max(0, result.offset - PAGE)))}>
-                ← Previous page
-              </button>
-              <button
-                disabled={result.offset + result.rows.length >= result.total && !result.totalCapped}
-                onClick={() => (location.hash = searchHash(filters, result.offset + PAGE))}
-                data-testid="next-page"
-              >
-                Next page →
-              </button>
-            </nav>
+            <ResultsHead result={result} shownFor={shownFor} filters={filters} />
+            <ResultsTable rows={result.rows} />
+            <Pager result={result} filters={filters} />
           </section>
         </>
       )}

@@ -1,44 +1,20 @@
 /**
- * `domain-otel-audit ui` and `serve --ui`: the viewer's options, validated before anything listens.
- * Each option is a flag or an environment variable (the flag wins); errors are one line naming it.
+ * The viewer's options for `domain-otel-audit ui` and `serve --ui`, validated before anything
+ * listens, and starting the viewer with its own reader pool. Each option is a flag or an
+ * environment variable (the flag wins); errors are one line naming it.
  */
 import { readFileSync } from 'node:fs';
 import type { Pool } from 'pg';
 import { parseDuration, parseIntArg, parsePort, parseTenant } from '../args';
-import { verifierKeyFrom } from '../cli-evidence';
-import { DB_OPTION, PROG, databaseUrl, parse, redactUrl, type CliIo, type Opts } from '../cli-common';
+import { PROG, redactUrl, type Opts } from '../commands/common';
+import { verifierKeyFrom } from '../commands/keys';
 import { UsageError, errorLine } from '../errors';
 import type { VerifierKey } from '../signed-note';
 import { createPool } from '../store';
 import { matchToken, parseTokenFile, viewerToken, MIN_TOKEN_LENGTH, type ViewerToken } from './auth';
 import { DEFAULT_UI_HOST, DEFAULT_UI_PORT, ViewerServer, type ViewerOptions } from './server';
 
-export const UI_HELP = `usage: ${PROG} ui [options]
-
-  A read-only web page over the audit log: search, a record with its chain position, verification,
-  request trace and proof, a timeline of decisions, CSV/NDJSON export. Every search, record view,
-  export and proof download is itself appended as a domain.audit.access record.
-
-  --database-url URL     connect as a member of domain_otel_audit_reader (env DOMAIN_OTEL_AUDIT_DATABASE_URL)
-  --host HOST            bind address (env DOMAIN_OTEL_AUDIT_UI_HOST, default ${DEFAULT_UI_HOST})
-  --port PORT            port (env DOMAIN_OTEL_AUDIT_UI_PORT, default ${DEFAULT_UI_PORT}; 0 = any free port)
-  --token-file PATH      viewer tokens, one per line: TOKEN [tenant=ID] [name=LABEL] (env DOMAIN_OTEL_AUDIT_UI_TOKEN_FILE);
-                         a token with tenant=ID sees only that tenant's records
-  (env DOMAIN_OTEL_AUDIT_UI_TOKEN)  or one token in the environment, seeing every tenant unless --tenant
-  --tenant ID            scope the DOMAIN_OTEL_AUDIT_UI_TOKEN token to one tenant
-  --tls-cert PATH --tls-key PATH   serve HTTPS (env DOMAIN_OTEL_AUDIT_UI_TLS_CERT, DOMAIN_OTEL_AUDIT_UI_TLS_KEY)
-  --jaeger-url URL       Jaeger's query API, for the request trace of a record (env DOMAIN_OTEL_AUDIT_UI_JAEGER_URL)
-  --jaeger-ui-url URL    Jaeger's web UI for links (env DOMAIN_OTEL_AUDIT_UI_JAEGER_UI_URL, default: --jaeger-url)
-  --prometheus-url URL   a Prometheus server, or a /metrics scrape endpoint such as the collector's
-                         127.0.0.1:8889/metrics (env DOMAIN_OTEL_AUDIT_UI_PROMETHEUS_URL)
-  --checkpoints DIR      signed checkpoints: coverage in the record view, proof downloads (env DOMAIN_OTEL_AUDIT_CHECKPOINT_DIR)
-  --pubkey KEY           their verifier key or its file (env DOMAIN_OTEL_AUDIT_CHECKPOINT_PUBKEY)
-  --session-ttl DURATION how long a login lasts (env DOMAIN_OTEL_AUDIT_UI_SESSION_TTL, default 8h)
-  --export-limit N       rows one export may hold (env DOMAIN_OTEL_AUDIT_UI_EXPORT_LIMIT, default 100000)
-  --pool-size N          Postgres connections (default 4)
-`;
-
-const VIEWER_OPTIONS = {
+export const VIEWER_OPTIONS = {
   host: { type: 'string' }, port: { type: 'string' }, 'token-file': { type: 'string' }, tenant: { type: 'string' },
   'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'jaeger-url': { type: 'string' }, 'jaeger-ui-url': { type: 'string' },
   'prometheus-url': { type: 'string' }, checkpoints: { type: 'string' }, pubkey: { type: 'string' }, 'session-ttl': { type: 'string' },
@@ -182,26 +158,11 @@ function lookup(v: Record<string, unknown>, env: NodeJS.ProcessEnv, flagOf: (n: 
   };
 }
 
-export async function uiCmd(argv: string[], io: CliIo): Promise<number> {
-  const v = parse('ui', argv, { ...DB_OPTION, ...VIEWER_OPTIONS });
-  if (v['help']) {
-    io.out(UI_HELP);
-    return 0;
-  }
-  const get = lookup(v, io.env, (n) => (n === 'token' ? undefined : n), (n) => ENV[n]);
-  const ingest = io.env['DOMAIN_OTEL_AUDIT_SINK_TOKEN'];
-  const config = viewerConfig(get, ingest ? [ingest] : []);
-  databaseUrl(v, io.env); // the same check as every command
-  const log = (line: string) => io.err(line + '\n');
-  const running = await startViewer(config, log);
-  io.onListening?.(running.url);
-  await (io.stopSignal ?? new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  }));
-  await running.stop();
-  log(`${PROG}: audit viewer stopped`);
-  return 0;
+/** `ui`'s options: its own flags and variables; the sink's ingest token must not be a viewer token. */
+export function uiViewerConfig(v: Record<string, unknown>, env: NodeJS.ProcessEnv): ViewerConfig {
+  const get = lookup(v, env, (n) => (n === 'token' ? undefined : n), (n) => ENV[n]);
+  const ingest = env['DOMAIN_OTEL_AUDIT_SINK_TOKEN'];
+  return viewerConfig(get, ingest ? [ingest] : []);
 }
 
 // --- serve --ui ------------------------------------------------------------------

@@ -1,8 +1,12 @@
-/** What every domain-otel-audit command shares: its I/O, option parsing, the database URL, a short-lived pool. */
+/**
+ * What every domain-otel-audit command shares: its I/O, option parsing and --help, the database
+ * URL, a short-lived pool, the run's access record, waiting for the signal to stop.
+ */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Pool } from 'pg';
-import { UsageError, errorLine } from './errors';
-import { createPool } from './store';
+import { recordAccess, type AccessEntry } from '../access-log';
+import { UsageError, errorLine } from '../errors';
+import { createPool } from '../store';
 
 export interface CliIo {
   out: (s: string) => void;
@@ -32,6 +36,12 @@ export function parse(command: string, argv: string[], options: Opts): Record<st
     }
     throw new UsageError(`${command}: ${errorLine(e)}`);
   }
+}
+
+/** Prints `help` when --help was given; true when it was (the command then exits 0). */
+export function helpRequested(help: string, v: Record<string, unknown>, io: CliIo): boolean {
+  if (v['help']) io.out(help);
+  return Boolean(v['help']);
 }
 
 export const DB_OPTION: Opts = { 'database-url': { type: 'string' } };
@@ -76,4 +86,27 @@ export async function withPool<T>(url: string | undefined, fn: (pool: Pool) => P
   } finally {
     await pool.end().catch(() => {});
   }
+}
+
+/**
+ * Appends this run's access record. A record that cannot be appended is reported and false is
+ * returned: query and prove then show nothing; the other commands exit 3 after their output.
+ */
+export async function logAccess(pool: Pool, io: CliIo, entry: AccessEntry): Promise<boolean> {
+  try {
+    const r = await recordAccess(pool, entry);
+    if ('skipped' in r) io.err(`${PROG} ${entry.command}: warning: this run is not recorded as an access: ${r.skipped}\n`);
+    return true;
+  } catch (err) {
+    io.err(`${PROG} ${entry.command}: could not append this run's access record (${errorLine(err)})\n`);
+    return false;
+  }
+}
+
+/** serve and ui run until this resolves: io.stopSignal, or SIGINT/SIGTERM. */
+export function stopRequested(io: CliIo): Promise<void> {
+  return io.stopSignal ?? new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
 }
