@@ -81,7 +81,6 @@ const PENDING: readonly string[] = [
   'packages/instrumentation-sequelize/src/instrumentation.ts',
   'packages/instrumentation-typeorm/src/instrumentation.ts',
   'packages/node/src/config/variables.ts',
-  'packages/semantic-conventions/src/registry.ts',
   'packages/audit-sink/src/checkpoint.ts buildAndWrite',
   'packages/audit-sink/src/cli.ts serve',
   'packages/audit-sink/src/cli.ts verifyCmd',
