@@ -1,4 +1,3 @@
-import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { DistroConfig } from '../config/load';
@@ -31,7 +30,7 @@ export function handleFor(sdk: RunningSdk): DomainOtelHandle {
   const flush = async () => {
     await Promise.all([
       ...sdk.spanProcessors.map((p) => p.forceFlush()),
-      ...logs.processors.map((p: LogRecordProcessor) => p.forceFlush()),
+      ...logs.processors.map((p) => p.forceFlush()),
       ...sdk.metricReaders.map((r) => r.forceFlush()),
     ]);
   };
