@@ -75,10 +75,7 @@ const PENDING: readonly string[] = [
   'packages/instrumentation-prisma/src/extension.ts',
   'packages/instrumentation-sequelize/src/instrumentation.ts',
   'packages/instrumentation-typeorm/src/instrumentation.ts',
-  'packages/node/src/config/variables.ts',
-  'packages/semantic-conventions/src/registry.ts',
   'packages/instrumentation-prisma/src/extension.ts plan',
-  'packages/node/src/start-sdk.ts startSdk',
 ];
 
 /** The found problems not in PENDING; fails when a PENDING entry matches nothing any more. */

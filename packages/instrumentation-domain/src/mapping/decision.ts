@@ -2,13 +2,14 @@ import { SeverityNumber } from '@opentelemetry/api';
 import type { Actor, AuditDecision } from '@domain-otel/api';
 import {
   ATTR_DOMAIN_AUDIT_ACTION, ATTR_DOMAIN_AUDIT_ATTRIBUTES, ATTR_DOMAIN_AUDIT_METADATA, ATTR_DOMAIN_AUDIT_OUTCOME,
-  ATTR_DOMAIN_AUDIT_PERMISSIONS, ATTR_DOMAIN_AUDIT_REASON, ATTR_DOMAIN_ENTITY_ID, ATTR_DOMAIN_MANAGER_NAME, ATTR_ERROR_TYPE,
+  ATTR_DOMAIN_AUDIT_PERMISSIONS, ATTR_DOMAIN_AUDIT_REASON, ATTR_DOMAIN_MANAGER_NAME, ATTR_ERROR_TYPE,
   EVENT_DOMAIN_AUDIT_DECISION,
 } from '@domain-otel/semantic-conventions';
-import { toScalar } from '../any-value';
+import { startOperationRecord } from './manager-operation';
 import { emitEvent, levelAtLeast, metricText, who } from './recorder';
 import type { Recorder } from './recorder';
-import { RecordBuilder } from './record-builder';
+
+const DECISION_KEYS = { action: ATTR_DOMAIN_AUDIT_ACTION, outcome: ATTR_DOMAIN_AUDIT_OUTCOME };
 
 /**
  * `domain.audit.decision`: one log event (never sampled: logs are not subject to trace
@@ -23,18 +24,14 @@ export function recordDecision(
     [ATTR_DOMAIN_MANAGER_NAME]: metricText(r, d.manager),
   });
   if (!levelAtLeast(r, 'metadata')) return undefined;
-  const entity = toScalar(d.entityId);
-  const b = new RecordBuilder(r, actor, timestamp)
-    .text(ATTR_DOMAIN_AUDIT_ACTION, d.action)
-    .text(ATTR_DOMAIN_AUDIT_OUTCOME, d.outcome)
-    .text(ATTR_DOMAIN_MANAGER_NAME, d.manager)
-    .scalar(ATTR_DOMAIN_ENTITY_ID, entity)
-    .text(ATTR_ERROR_TYPE, error)
+  const { b, target } = startOperationRecord(r, actor, timestamp, {
+    keys: DECISION_KEYS, action: d.action, outcome: d.outcome, manager: d.manager, entityId: d.entityId,
+  });
+  b.text(ATTR_ERROR_TYPE, error)
     .value(ATTR_DOMAIN_AUDIT_REASON, d.reason)
     .strings(ATTR_DOMAIN_AUDIT_PERMISSIONS, d.permissions);
   if (levelAtLeast(r, 'changes')) b.strings(ATTR_DOMAIN_AUDIT_ATTRIBUTES, d.attributes);
   b.metadata(ATTR_DOMAIN_AUDIT_METADATA, d.metadata);
-  const target = `${d.manager}${entity !== undefined ? ` ${entity}` : ''}`;
   const body = b.body(`${who(actor)} ${d.outcome} ${d.action} on ${target}${d.reason ? `: ${d.reason}` : ''}`);
   return emitEvent(r, {
     eventName: EVENT_DOMAIN_AUDIT_DECISION,

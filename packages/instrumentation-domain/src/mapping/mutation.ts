@@ -2,15 +2,18 @@ import type { AnyValueMap } from '../log-attributes';
 import { SeverityNumber } from '@opentelemetry/api';
 import type { Actor, MutationMeta } from '@domain-otel/api';
 import {
-  ATTR_DOMAIN_ENTITY_ID, ATTR_DOMAIN_MANAGER_NAME, ATTR_DOMAIN_MUTATION_ACTION, ATTR_DOMAIN_MUTATION_CHANGED_FIELDS,
+  ATTR_DOMAIN_MANAGER_NAME, ATTR_DOMAIN_MUTATION_ACTION, ATTR_DOMAIN_MUTATION_CHANGED_FIELDS,
   ATTR_DOMAIN_MUTATION_CHANGES, ATTR_DOMAIN_MUTATION_COUNT, ATTR_DOMAIN_MUTATION_METADATA, ATTR_DOMAIN_MUTATION_OUTCOME,
   ATTR_ERROR_TYPE, EVENT_DOMAIN_MANAGER_MUTATION,
 } from '@domain-otel/semantic-conventions';
-import { MAX_ENTRIES, toScalar } from '../any-value';
+import { MAX_ENTRIES } from '../any-value';
 import { REDACTED } from '../redact';
+import { startOperationRecord } from './manager-operation';
 import { emitEvent, levelAtLeast, metricText, who } from './recorder';
 import type { Recorder } from './recorder';
-import { RecordBuilder } from './record-builder';
+import type { RecordBuilder } from './record-builder';
+
+const MUTATION_KEYS = { action: ATTR_DOMAIN_MUTATION_ACTION, outcome: ATTR_DOMAIN_MUTATION_OUTCOME };
 
 export interface MutationResult {
   durationS: number;
@@ -29,21 +32,17 @@ export function recordMutation(r: Recorder, m: MutationMeta, actor: Actor | unde
   r.instruments.mutations.add(1, bounded);
   r.instruments.mutationDuration.record(res.durationS, bounded);
   if (!levelAtLeast(r, 'metadata')) return undefined;
-  const entity = toScalar(m.entityId);
-  const b = new RecordBuilder(r, actor, res.endTime)
-    .text(ATTR_DOMAIN_MUTATION_ACTION, m.action)
-    .text(ATTR_DOMAIN_MANAGER_NAME, m.manager)
-    .text(ATTR_DOMAIN_MUTATION_OUTCOME, outcome)
-    .scalar(ATTR_DOMAIN_ENTITY_ID, entity)
-    .number(ATTR_DOMAIN_MUTATION_COUNT, m.count)
-    .text(ATTR_ERROR_TYPE, res.error);
+  const { b, entity, target } = startOperationRecord(r, actor, res.endTime, {
+    keys: MUTATION_KEYS, action: m.action, outcome, manager: m.manager, entityId: m.entityId,
+  });
+  b.number(ATTR_DOMAIN_MUTATION_COUNT, m.count).text(ATTR_ERROR_TYPE, res.error);
   if (levelAtLeast(r, 'changes')) {
     b.strings(ATTR_DOMAIN_MUTATION_CHANGED_FIELDS, m.changedFields ?? (m.changes ? Object.keys(m.changes) : undefined));
     if (m.changes && Object.keys(m.changes).length > 0) b.set(ATTR_DOMAIN_MUTATION_CHANGES, changesMap(r, b, m.changes));
   }
   b.metadata(ATTR_DOMAIN_MUTATION_METADATA, m.metadata);
-  const target = `${m.manager}${entity !== undefined ? ` ${entity}` : m.count !== undefined ? ` (${m.count} rows)` : ''}`;
-  const body = b.body(`${who(actor)} ${m.action} ${target}${outcome === 'failure' ? ` failed (${res.error})` : ''}`);
+  const rows = entity === undefined && m.count !== undefined ? ` (${m.count} rows)` : '';
+  const body = b.body(`${who(actor)} ${m.action} ${target}${rows}${outcome === 'failure' ? ` failed (${res.error})` : ''}`);
   return emitEvent(r, {
     eventName: EVENT_DOMAIN_MANAGER_MUTATION,
     severity: outcome === 'success' ? SeverityNumber.INFO : SeverityNumber.ERROR,
