@@ -77,7 +77,6 @@ const PENDING: readonly string[] = [
   'packages/audit-sink/src/otlp.ts',
   'packages/audit-sink/src/server.ts',
   'packages/audit-sink/src/ui/server.ts',
-  'packages/instrumentation-prisma/src/extension.ts',
   'packages/instrumentation-sequelize/src/instrumentation.ts',
   'packages/instrumentation-typeorm/src/instrumentation.ts',
   'packages/node/src/config/variables.ts',
@@ -93,7 +92,6 @@ const PENDING: readonly string[] = [
   'packages/audit-sink/src/verify.ts verify',
   'packages/audit-sink/ui-assets/src/record.tsx RecordPage',
   'packages/audit-sink/ui-assets/src/search.tsx SearchPage',
-  'packages/instrumentation-prisma/src/extension.ts plan',
   'packages/node/src/start-sdk.ts startSdk',
 ];
 
