@@ -77,7 +77,6 @@ const PENDING: readonly string[] = [
   'packages/audit-sink/src/otlp.ts',
   'packages/audit-sink/src/server.ts',
   'packages/audit-sink/src/ui/server.ts',
-  'packages/instrumentation-typeorm/src/instrumentation.ts',
   'packages/node/src/config/variables.ts',
   'packages/semantic-conventions/src/registry.ts',
   'packages/audit-sink/src/checkpoint.ts buildAndWrite',
