@@ -66,25 +66,6 @@ function nameOf(node: ts.SignatureDeclaration, source: ts.SourceFile): string {
   return '(anonymous)';
 }
 
-/**
- * Files and functions that are being split now (issue 16 item 3), by the text the checks print
- * without the line counts. Each entry goes when its split lands; the test fails when an entry is
- * no longer needed, so the list only shrinks.
- */
-const PENDING: readonly string[] = [
-  'packages/instrumentation-prisma/src/extension.ts',
-  'packages/instrumentation-sequelize/src/instrumentation.ts',
-  'packages/instrumentation-typeorm/src/instrumentation.ts',
-  'packages/instrumentation-prisma/src/extension.ts plan',
-];
-
-/** The found problems not in PENDING; fails when a PENDING entry matches nothing any more. */
-function beyondPending(found: { key: string; text: string }[], kind: 'file' | 'function'): string[] {
-  const pending = PENDING.filter((p) => (kind === 'file') === !p.includes(' '));
-  for (const p of pending) assert.ok(found.some((f) => f.key === p), `${p} is short enough now: remove it from PENDING in test/code-size.test.ts`);
-  return found.filter((f) => !pending.includes(f.key)).map((f) => f.text);
-}
-
 describe('code size: small files, short functions', () => {
   const files = packageSources();
 
@@ -92,14 +73,14 @@ describe('code size: small files, short functions', () => {
     const long = files
       .map((f) => ({ file: path.relative(ROOT, f), lines: readFileSync(f, 'utf8').split('\n').length - 1 }))
       .filter((f) => f.lines > MAX_FILE_LINES)
-      .map((f) => ({ key: f.file, text: `${f.file}: ${f.lines} lines` }));
-    assert.deepEqual(beyondPending(long, 'file'), []);
+      .map((f) => `${f.file}: ${f.lines} lines`);
+    assert.deepEqual(long, []);
   });
 
   it(`no function in a package's sources is over ${MAX_FUNCTION_LINES} lines without a "Long because" comment`, () => {
     const long = files.flatMap((f) => longFunctions(f, readFileSync(f, 'utf8'))
-      .map((fn) => ({ key: `${path.relative(ROOT, f)} ${fn.name}`, text: `${path.relative(ROOT, f)}:${fn.line} ${fn.name}: ${fn.lines} lines` })));
-    assert.deepEqual(beyondPending(long, 'function'), []);
+      .map((fn) => `${path.relative(ROOT, f)}:${fn.line} ${fn.name}: ${fn.lines} lines`));
+    assert.deepEqual(long, []);
   });
 
   it('the checks fire: a long function is found, and a "Long because" comment above it is accepted', () => {

@@ -1,6 +1,7 @@
 export { ACTOR_ATTRIBUTES, actorStorage, getActor, setActor, withActor, type Actor } from './actor';
 export { audit } from './audit';
 export { failureReporter, isThenable, type FailureLog, type FailureReporter } from './adapter-kit';
+export { nameRegistry, type NameRegistry } from './object-names';
 export { CHANNEL_NAMES, channels, type MessageChannel, type TracedChannel } from './channels';
 export { AuditDeliveryError, type AuditDeliveryFailure } from './errors';
 export {

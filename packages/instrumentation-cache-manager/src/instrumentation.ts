@@ -5,7 +5,7 @@ import type { CacheInvalidation, FailureReporter } from '@domain-otel/api';
 import type {
   CacheLike, CacheManagerExports, ClearSnapshot, CreateCache, DelEvent, KeyvLike, MdelEvent,
 } from './internal-types';
-import { defaultCacheName, registeredCacheName } from './names';
+import { cacheNames, defaultCacheName } from './names';
 import type { CacheManagerInstrumentationConfig, CacheManagerInvalidationReason } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 
@@ -214,11 +214,8 @@ export class CacheManagerInstrumentation extends InstrumentationBase<CacheManage
   }
 
   private nameOf(cache: object): string | undefined {
-    const registered = registeredCacheName(cache);
-    if (registered !== undefined) return registered;
     const options = cacheOptions.get(cache) ?? {};
-    const configured = this._config.cacheName?.(cache, options);
-    if (typeof configured === 'string' && configured !== '') return configured;
-    return this._config.onlyNamed === true ? undefined : defaultCacheName(options);
+    return cacheNames.resolve(cache, () => this._config.cacheName?.(cache, options), this._config.onlyNamed === true, () => defaultCacheName(options));
   }
+
 }

@@ -1,6 +1,7 @@
-// Cache names registered by the app. Module-level so `nameCache` works before, after and
-// without the instrumentation being enabled.
-const names = new WeakMap<object, string>();
+import { nameRegistry } from '@domain-otel/api';
+
+/** Cache names registered by the app (module-level: `nameCache` works before, after and without the instrumentation). */
+export const cacheNames = nameRegistry();
 
 /**
  * Names a cache-manager cache: its invalidations are reported as `domain.cache.name = <name>`.
@@ -8,12 +9,7 @@ const names = new WeakMap<object, string>();
  * `const orders = nameCache(createCache({ ttl: 60_000 }), 'orders')`.
  */
 export function nameCache<C extends object>(cache: C, name: string): C {
-  if (typeof name === 'string' && name !== '') names.set(cache, name);
-  return cache;
-}
-
-export function registeredCacheName(cache: object): string | undefined {
-  return names.get(cache);
+  return cacheNames.name(cache, name);
 }
 
 /** The `cacheId` option when the app gave one (cache-manager 7), else `cache-manager`. */

@@ -4,7 +4,7 @@ import { channels, failureReporter, isThenable, ruleEvaluated, traceRule } from 
 import type { FailureReporter, RuleEvaluation, RuleOutcome } from '@domain-otel/api';
 import { conditionTrace, factsInput } from './conditions';
 import type { EngineLike, EngineResultLike, JsonRulesEngineExports, RuleLike, RuleResultLike, RunState } from './internal-types';
-import { registeredEngineName } from './names';
+import { engineNames } from './names';
 import type { JsonRulesEngineInstrumentationConfig } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 
@@ -86,7 +86,7 @@ export class JsonRulesEngineInstrumentation extends InstrumentationBase<JsonRule
   }
 
   private engineName(engine: object): string {
-    return registeredEngineName(engine) ?? this._config.engineName?.(engine) ?? DEFAULT_ENGINE_NAME;
+    return engineNames.nameOf(engine) ?? this._config.engineName?.(engine) ?? DEFAULT_ENGINE_NAME;
   }
 
   private ruleName(rule: RuleLike, result: RuleResultLike | undefined): string {

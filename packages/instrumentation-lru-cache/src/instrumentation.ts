@@ -6,7 +6,7 @@ import { InvalidationBatcher } from './batcher';
 import type {
   DisposeFn, DisposeReason, FrameKind, LruCacheClass, LruCacheExports, LruCacheLike,
 } from './internal-types';
-import { defaultCacheName, registeredCacheName } from './names';
+import { cacheNames, defaultCacheName } from './names';
 import type { LruCacheInstrumentationConfig, LruInvalidationReason } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 
@@ -162,13 +162,10 @@ export class LruCacheInstrumentation extends InstrumentationBase<LruCacheInstrum
   }
 
   private nameOf(cache: object): string | undefined {
-    const registered = registeredCacheName(cache);
-    if (registered !== undefined) return registered;
     const options = cacheOptions.get(cache) ?? {};
-    const configured = this._config.cacheName?.(cache, options);
-    if (typeof configured === 'string' && configured !== '') return configured;
-    return this._config.onlyNamed === true ? undefined : defaultCacheName(options);
+    return cacheNames.resolve(cache, () => this._config.cacheName?.(cache, options), this._config.onlyNamed === true, () => defaultCacheName(options));
   }
+
 
   private onDispose(cache: object, key: unknown, reason: DisposeReason): void {
     if (!this.isEnabled() || !channels.cacheInvalidation.hasSubscribers) return;

@@ -1,4 +1,6 @@
-export { domainOtelExtension, WRITE_OPERATIONS } from './extension';
-export type { DomainOtelExtension, WriteOperation } from './extension';
+export { domainOtelExtension } from './extension';
+export type { DomainOtelExtension } from './extension';
+export { WRITE_OPERATIONS } from './write-plan';
+export type { WriteOperation } from './write-plan';
 export type { PrismaExtensionOptions, PrismaModelInfo } from './types';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './version';

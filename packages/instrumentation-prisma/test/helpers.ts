@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 export { assertExactly, ensureInstalled, runNode, jsonLines } from '../../../test/helpers/adapter-tests';
 export type { RunResult } from '../../../test/helpers/adapter-tests';
+export { scenarioPostgres } from '../../../test/helpers/orm-versions';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const FIXTURES = path.join(__dirname, 'fixtures');

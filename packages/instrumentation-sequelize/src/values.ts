@@ -12,6 +12,18 @@ export function isInstance(value: unknown): value is ModelInstance {
     && isModel((value as { constructor?: unknown }).constructor);
 }
 
+/** The object without its undefined members: an event names only what is known. */
+export function withoutUndefined<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  return value;
+}
+
+/** The attribute a paranoid model marks deleted rows with; undefined for other models. */
+export function deletedAtOf(model: ModelStatic): string | undefined {
+  const deletedAt = model._timestampAttributes?.deletedAt;
+  return typeof deletedAt === 'string' ? deletedAt : undefined;
+}
+
 function primaryKeys(model: ModelStatic): readonly string[] {
   if (Array.isArray(model.primaryKeyAttributes)) return model.primaryKeyAttributes;
   return typeof model.primaryKeyAttribute === 'string' ? [model.primaryKeyAttribute] : [];

@@ -2,12 +2,12 @@
 // Postgres: every write path, event by event, with the SQL each one ran. Entities are
 // EntitySchemas (no decorators needed).
 import assert from 'node:assert/strict';
-import { traceRule, withActor } from '@domain-otel/api';
+import { withActor } from '@domain-otel/api';
 import type { DataSource as DataSourceType, EntitySubscriberInterface, InsertEvent, Repository, UpdateEvent } from 'typeorm';
 import { startThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-postgres';
 import type { ThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-postgres';
 import { TypeormInstrumentation } from '../src';
-import { assertExactly, captureMutations, capturePerTest, mutation } from './helpers';
+import { assertExactly, assertNoteInOrderInRule, captureMutations, capturePerTest, mutation } from './helpers';
 
 type Lib = typeof import('typeorm');
 
@@ -422,18 +422,7 @@ describe('typeorm instrumentation (in process, root version, Postgres)', functio
       afterOrderInsert = async (event) => {
         await event.manager.getRepository<Note>('Note').insert({ text: `order ${event.entity.code ?? ''}` });
       };
-      let ruleCtx: object | undefined;
-      await withActor({ id: '7' }, () => traceRule({ name: 'open-order' }, async (ctx) => {
-        ruleCtx = ctx;
-        return orders.save({ status: 'new', code: 'n1' } as Order);
-      }));
-      const [note, order] = cap().take();
-      assert.equal(note?.manager, 'Note');
-      assert.equal(order?.manager, 'Order');
-      assert.deepEqual(note?.actor, { id: '7' });
-      assert.equal(cap().parentOf(note!), order);
-      assert.equal(cap().parentOf(order!), ruleCtx);
-      assert.deepEqual(cap().others.splice(0), ['rule'], 'the test\'s own rule');
+      await assertNoteInOrderInRule(cap(), () => orders.save({ status: 'new', code: 'n1' } as Order));
     });
 
     it('inside dataSource.transaction(): the transactional manager is covered; a rolled-back write is still reported as it ran', async () => {

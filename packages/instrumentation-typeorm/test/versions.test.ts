@@ -3,9 +3,7 @@
 // clone, against a throwaway Postgres; 0.2.45 (outside the range) must be left alone.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-postgres';
-import type { ThrowawayPostgres } from '../../audit-sink/test/helpers/throwaway-postgres';
-import { FIXTURES, ROOT, assertExactly, ensureInstalled, jsonLines, runNode } from './helpers';
+import { FIXTURES, ROOT, assertExactly, ensureInstalled, jsonLines, runNode, scenarioPostgres } from './helpers';
 
 const ADA = { id: '1', name: 'Ada' };
 const save = { 'typeorm.method': 'save' };
@@ -26,14 +24,7 @@ const EXPECTED = [
 
 describe('typeorm versions (child processes, Postgres)', function () {
   this.timeout(240000);
-  let pg: ThrowawayPostgres;
-
-  before(async () => {
-    pg = await startThrowawayPostgres();
-  });
-  after(async () => {
-    await pg?.destroy();
-  });
+  const pg = scenarioPostgres();
 
   const cases: [string, () => string][] = [
     ['0.3.0', () => ensureInstalled('typeorm-0.3.0', 'typeorm@0.3.0')],
@@ -41,13 +32,11 @@ describe('typeorm versions (child processes, Postgres)', function () {
   ];
   for (const [version, dir] of cases) {
     it(`${version}: the exact mutations, and the writes behave as without instrumentation`, async () => {
-      const url = await pg.createDatabase(`v_${version.replace(/\./g, '_')}`);
-      const result = await runNode([path.join(FIXTURES, 'scenario.cjs'), dir()], { DATABASE_URL: url });
-      assert.equal(result.code, 0, result.stderr);
-      assert.equal(jsonLines<string>(result.stdout, 'VERSION ')[0], version);
-      assert.deepEqual(jsonLines<string>(result.stdout, 'ERROR '), ['QueryFailedError']);
-      assert.deepEqual(jsonLines<number>(result.stdout, 'COUNT '), [2]);
-      assertExactly(jsonLines<Record<string, unknown>>(result.stdout, 'EVENT '), EXPECTED);
+      const out = await pg.run([path.join(FIXTURES, 'scenario.cjs'), dir()], `v_${version.replace(/\./g, '_')}`);
+      assert.equal(out.version, version);
+      assert.deepEqual(out.errors, ['QueryFailedError']);
+      assert.deepEqual(out.counts, [2]);
+      assertExactly(out.events, EXPECTED);
     });
   }
 
