@@ -17,6 +17,8 @@ set -euo pipefail
 
 # shellcheck source=lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
-# v2.13.0: the Jaeger v2 release that the v1 tag required in scripts/go/jaeger/go.mod corresponds to.
-build_pinned_tool "${BASH_SOURCE[0]}" jaeger Jaeger v2.13.0 github.com/jaegertracing/jaeger/cmd/jaeger \
+# The Jaeger v2 release that the v1 tag required in scripts/go/jaeger/go.mod corresponds to
+# (collector-config/docker-compose.yaml pins the same image version; a test checks it).
+JAEGER_VERSION=v2.13.0
+build_pinned_tool "${BASH_SOURCE[0]}" jaeger Jaeger "$JAEGER_VERSION" github.com/jaegertracing/jaeger/cmd/jaeger \
   github.com/jaegertracing/jaeger/internal/version.latestVersion "tools module" "$@"

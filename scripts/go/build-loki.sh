@@ -19,5 +19,7 @@ set -euo pipefail
 
 # shellcheck source=lib.sh
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
-build_pinned_tool "${BASH_SOURCE[0]}" loki Loki v3.7.8 github.com/grafana/loki/v3/cmd/loki \
+# collector-config/docker-compose.yaml pins the same image version; a test checks it.
+LOKI_VERSION=v3.7.8
+build_pinned_tool "${BASH_SOURCE[0]}" loki Loki "$LOKI_VERSION" github.com/grafana/loki/v3/cmd/loki \
   github.com/grafana/loki/v3/pkg/util/build.Version "wrapper module" "$@"
