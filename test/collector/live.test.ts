@@ -18,6 +18,7 @@ import {
   Proc,
   buildBinary,
   cleanEnv,
+  collectorEnv,
   flattenLogs,
   freePorts,
   httpGet,
@@ -26,26 +27,14 @@ import {
   waitFor,
   waitForHttpOk,
 } from './helpers';
-import type { SinkRecord } from './helpers';
+import type { CollectorPorts, SinkRecord } from './helpers';
 
 const AUDIT_EVENTS = ['domain.audit.decision', 'domain.manager.mutation'];
 const TOKEN = 'test-token-123';
 
-interface Ports { grpc: number; http: number; health: number; self: number; prom: number }
-
 /** Starts otelcol-domain with otelcol.yaml on the given ports, writing under `dir`. */
-async function startCollector(bin: string, dir: string, ports: Ports, extra: Record<string, string>, tag: string): Promise<Proc> {
-  const env = cleanEnv({
-    DOMAIN_OTEL_COLLECTOR_OTLP_GRPC_ENDPOINT: `127.0.0.1:${ports.grpc}`,
-    DOMAIN_OTEL_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${ports.http}`,
-    DOMAIN_OTEL_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${ports.health}`,
-    DOMAIN_OTEL_COLLECTOR_SELF_METRICS_PORT: String(ports.self),
-    DOMAIN_OTEL_PROMETHEUS_ENDPOINT: `127.0.0.1:${ports.prom}`,
-    DOMAIN_OTEL_COLLECTOR_DATA: path.join(dir, 'queue'),
-    DOMAIN_OTEL_COLLECTOR_FILES: path.join(dir, 'files'),
-    DOMAIN_OTEL_AUDIT_SINK_TOKEN: TOKEN,
-    ...extra,
-  });
+async function startCollector(bin: string, dir: string, ports: CollectorPorts, extra: Record<string, string>, tag: string): Promise<Proc> {
+  const env = collectorEnv(ports, dir, { DOMAIN_OTEL_AUDIT_SINK_TOKEN: TOKEN, ...extra });
   const proc = new Proc(`collector-${tag}`, bin, ['--config', OTELCOL_CONFIG], env, path.join(dir, `collector-${tag}.log`), dir);
   try {
     await waitForHttpOk(`http://127.0.0.1:${ports.health}/`);
@@ -80,7 +69,7 @@ describe('bundled collector: live routes (collector + Jaeger + audit sink stand-
   let dir: string;
   const procs: Proc[] = [];
   let sink: AuditSinkStandIn;
-  let ports: Ports;
+  let ports: CollectorPorts;
   let jaegerQuery: number;
   let jaeger: Proc;
   let collector: Proc;
