@@ -205,17 +205,19 @@ export function withoutDistributionPreload(execArgv: readonly string[]): string[
 
 const SHUT_DOWN: ExportResult = { code: ExportResultCode.FAILED, error: new Error('the exporter has shut down') };
 
-/** A SpanExporter whose exports run on the export thread. */
-export class ThreadSpanExporter implements SpanExporter {
+/** What the two exporters below share: an owner of one signal's exports on the export thread. */
+abstract class ThreadExporter<T> {
   private closed = false;
 
-  constructor(private readonly thread: ExportThread) {
-    thread.attach('traces', this);
+  constructor(protected readonly thread: ExportThread, private readonly signal: Signal) {
+    thread.attach(signal, this);
   }
 
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+  protected abstract send(items: T[], done: (result: ExportResult) => void): void;
+
+  export(items: T[], done: (result: ExportResult) => void): void {
     if (this.closed) done(SHUT_DOWN);
-    else this.thread.exportSpans(this, spans, done);
+    else this.send(items, done);
   }
 
   forceFlush(): Promise<void> {
@@ -224,29 +226,28 @@ export class ThreadSpanExporter implements SpanExporter {
 
   shutdown(): Promise<void> {
     this.closed = true;
-    return this.thread.shutdown('traces', this);
+    return this.thread.shutdown(this.signal, this);
+  }
+}
+
+/** A SpanExporter whose exports run on the export thread. */
+export class ThreadSpanExporter extends ThreadExporter<ReadableSpan> implements SpanExporter {
+  constructor(thread: ExportThread) {
+    super(thread, 'traces');
+  }
+
+  protected send(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.thread.exportSpans(this, spans, done);
   }
 }
 
 /** A LogRecordExporter whose exports run on the export thread (ordinary logs and audit records). */
-export class ThreadLogExporter implements LogRecordExporter {
-  private closed = false;
-
-  constructor(private readonly thread: ExportThread) {
-    thread.attach('logs', this);
+export class ThreadLogExporter extends ThreadExporter<ReadableLogRecord> implements LogRecordExporter {
+  constructor(thread: ExportThread) {
+    super(thread, 'logs');
   }
 
-  export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
-    if (this.closed) done(SHUT_DOWN);
-    else this.thread.exportLogs(this, records, done);
-  }
-
-  forceFlush(): Promise<void> {
-    return this.thread.idle(this);
-  }
-
-  shutdown(): Promise<void> {
-    this.closed = true;
-    return this.thread.shutdown('logs', this);
+  protected send(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
+    this.thread.exportLogs(this, records, done);
   }
 }
