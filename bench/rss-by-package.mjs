@@ -1,7 +1,7 @@
 // Where the distribution's memory goes: peak RSS of a bare `node` that requires the packages the
 // distribution loads, one group more per row (each row is its own process, median of --runs),
-// then the distribution itself, and what the first export adds (the export thread, or the
-// exporters on the request thread with DOMAIN_OTEL_EXPORT_THREAD=off).
+// then the distribution itself, and what the first export adds: with DOMAIN_OTEL_EXPORT_THREAD=on
+// the export thread (its isolate and the exporters), with off the exporters on the request thread.
 //
 //   node bench/rss-by-package.mjs [--runs 5]
 import { spawnSync } from 'node:child_process';
@@ -74,10 +74,10 @@ const runPeak = (env) => new Promise((resolve) => {
   };
   next();
 });
-const threadPeak = await runPeak({});
+const threadPeak = await runPeak({ DOMAIN_OTEL_EXPORT_THREAD: 'on' });
 const inThreadPeak = await runPeak({ DOMAIN_OTEL_EXPORT_THREAD: 'off' });
 otlp.close();
-rows.push({ what: 'after the first export: the export thread (its isolate, the OTLP exporters)', peakMiB: threadPeak, addedMiB: threadPeak - started });
+rows.push({ what: 'after the first export with DOMAIN_OTEL_EXPORT_THREAD=on: the export thread (its isolate, the OTLP exporters)', peakMiB: threadPeak, addedMiB: threadPeak - started });
 rows.push({ what: 'after the first export with DOMAIN_OTEL_EXPORT_THREAD=off: the OTLP exporters on the request thread', peakMiB: inThreadPeak, addedMiB: inThreadPeak - started });
 rmSync(state, { recursive: true, force: true });
 

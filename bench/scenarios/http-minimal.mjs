@@ -2,17 +2,18 @@
 // cost of the telemetry itself. Both variants run at once, the load in alternating rounds;
 // loopback, keep-alive; both export to a local OTLP endpoint that answers 200 at once.
 import { runChildBench } from '../lib/child-bench.mjs';
-import { httpRows } from '../lib/http-rows.mjs';
+import { exportThreadAlternative, httpRows } from '../lib/http-rows.mjs';
 
 export default {
   section: 'http',
   title: 'HTTP, minimal service (alternating rounds)',
-  run({ root, quick, row }) {
+  async run({ root, quick, row }) {
+    const alt = await exportThreadAlternative();
     const rounds = quick ? 3 : 8;
-    const alternatives = quick ? [] : ['--variant', 'inthread=DOMAIN_OTEL_EXPORT_THREAD=off', '--variant', 'sdkrecords=DOMAIN_OTEL_RECORD_PATH=sdk'];
+    const alternatives = quick ? [] : [...alt.args, '--variant', 'sdkrecords=DOMAIN_OTEL_RECORD_PATH=sdk'];
     const { report } = runChildBench(root, 'http-minimal', ['bench/http-minimal.mjs', '--rounds', String(rounds), '--round-ms', quick ? '1000' : '2000', ...alternatives],
       { stdio: ['ignore', 'pipe', 'inherit'], timeout: 900_000 });
-    if (report) httpRows(row, 'minimal service (no work per request)', report, { rps: 0.6, cpu: 2 });
+    if (report) httpRows(row, 'minimal service (no work per request)', report, { rps: 0.6, cpu: 2 }, alt);
     else console.warn('bench: the minimal HTTP bench did not report (see its output above)');
   },
 };

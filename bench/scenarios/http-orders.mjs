@@ -3,21 +3,22 @@
 // default (also upstream express and pg spans) as a third variant.
 import { fmtSpread, medianOf, ratioSpread } from '../http-rounds.mjs';
 import { runChildBench } from '../lib/child-bench.mjs';
-import { httpRows, rpsAndP99 } from '../lib/http-rows.mjs';
+import { exportThreadAlternative, httpRows, rpsAndP99 } from '../lib/http-rows.mjs';
 
 export default {
   section: 'http',
   title: 'HTTP, demo orders-service (alternating rounds)',
-  run({ root, quick, row }) {
+  async run({ root, quick, row }) {
+    const alt = await exportThreadAlternative();
     const rounds = quick ? 2 : 6;
-    const alternatives = quick ? [] : ['--variant', 'inthread=DOMAIN_OTEL_EXPORT_THREAD=off'];
+    const alternatives = quick ? [] : alt.args;
     const { report: r } = runChildBench(root, 'http-orders', ['--import', 'tsx', 'bench/http-orders.ts', '--rounds', String(rounds), '--round-ms', quick ? '1500' : '3000', ...alternatives],
       { stdio: ['ignore', 'pipe', 'inherit'], timeout: 1_200_000 });
     if (!r) {
       console.warn('bench: the orders-service bench did not report (see its output above)');
       return;
     }
-    const { base } = httpRows(row, 'demo orders-service', r, { rps: 0.95, p99: 1.1 });
+    const { base } = httpRows(row, 'demo orders-service', r, { rps: 0.95, p99: 1.1 }, alt);
     const def = r.results.default;
     const rps = ratioSpread(base, def, (x) => x.rps);
     const cpu = ratioSpread(base, def, (x) => x.threadUsPerReq);

@@ -56,9 +56,9 @@ function firstExportRow({ root, quick, row }) {
   if (!r) return;
   const find = (prefix) => r.rows.find((x) => x.what.startsWith(prefix));
   const started = find('the distribution started');
-  const thread = find('after the first export:');
-  const inThread = find('after the first export with');
-  row('peak memory after the first export (the export thread started)', 'exporters on the request thread (DOMAIN_OTEL_EXPORT_THREAD=off)', `+${(thread.peakMiB - r.bareMiB).toFixed(1)} MiB over bare node`, `+${(inThread.peakMiB - r.bareMiB).toFixed(1)} MiB`, (thread.peakMiB - r.bareMiB) / (inThread.peakMiB - r.bareMiB), 'reported', null,
+  const thread = find('after the first export with DOMAIN_OTEL_EXPORT_THREAD=on');
+  const inThread = find('after the first export with DOMAIN_OTEL_EXPORT_THREAD=off');
+  row('peak memory after the first export, export thread (DOMAIN_OTEL_EXPORT_THREAD=on)', 'exporters on the request thread (DOMAIN_OTEL_EXPORT_THREAD=off)', `+${(thread.peakMiB - r.bareMiB).toFixed(1)} MiB over bare node`, `+${(inThread.peakMiB - r.bareMiB).toFixed(1)} MiB`, (thread.peakMiB - r.bareMiB) / (inThread.peakMiB - r.bareMiB), 'reported', null,
     `started, nothing exported: +${(started.peakMiB - r.bareMiB).toFixed(1)} MiB; the thread adds ${thread.addedMiB.toFixed(1)} MiB at its first export, the exporters on the request thread ${inThread.addedMiB.toFixed(1)} MiB`);
 }
 

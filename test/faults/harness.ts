@@ -228,6 +228,8 @@ export function appEnv(s: FaultStack | undefined, o: Partial<EmitterOptions>): N
     DOMAIN_OTEL_AUDIT_QUEUE_SIZE: '500000',
     DOMAIN_OTEL_SHUTDOWN_TIMEOUT: '60000',
     OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '2048',
+    // the export thread whatever the machine's cores (auto is off on 2): the path with more moving parts
+    DOMAIN_OTEL_EXPORT_THREAD: 'on',
     FAULT_TAG: o.tag ?? 'untagged', FAULT_N: String(o.n ?? 0), FAULT_RATE: String(o.rate ?? 0), FAULT_THEN: o.then ?? 'return',
     ...(o.strict ? { DOMAIN_OTEL_AUDIT_DELIVERY: 'strict', FAULT_STRICT: '1' } : {}),
     ...o.env,

@@ -4,14 +4,20 @@ import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { DistroConfig, OtlpSignalConfig } from './config/load';
 import { ExportThread, ThreadLogExporter, ThreadSpanExporter } from './export/export-thread';
 import { LazyLogExporter, LazyMetricExporter, LazySpanExporter } from './export/lazy';
+import { exportThreadWanted } from './export/usable-cores';
 
 /**
  * The OTLP exporters of the configuration. Spans and log records (audit ones included) are
- * exported by the export thread (DOMAIN_OTEL_EXPORT_THREAD=on, one per process, started on the
- * first export); otherwise, and for metrics, by the upstream exporter on this thread, loaded on
- * the first export. Either way nothing of an exporter's package is loaded at start.
+ * exported by the export thread (DOMAIN_OTEL_EXPORT_THREAD=on, or auto with 3 or more usable
+ * cores; one per process, started on the first export); otherwise, and for metrics, by the
+ * upstream exporter on this thread, loaded on the first export. Either way nothing of an
+ * exporter's package is loaded at start.
  */
 let thread: ExportThread | undefined;
+
+export function usesExportThread(config: DistroConfig): boolean {
+  return exportThreadWanted(config.exportThread);
+}
 
 function exportThread(config: DistroConfig): ExportThread {
   return (thread ??= new ExportThread({
@@ -22,11 +28,11 @@ function exportThread(config: DistroConfig): ExportThread {
 }
 
 export function createSpanExporter(config: DistroConfig): SpanExporter {
-  return config.exportThread ? new ThreadSpanExporter(exportThread(config)) : new LazySpanExporter(config.otlp.traces);
+  return usesExportThread(config) ? new ThreadSpanExporter(exportThread(config)) : new LazySpanExporter(config.otlp.traces);
 }
 
 export function createLogExporter(config: DistroConfig): LogRecordExporter {
-  return config.exportThread ? new ThreadLogExporter(exportThread(config)) : new LazyLogExporter(config.otlp.logs);
+  return usesExportThread(config) ? new ThreadLogExporter(exportThread(config)) : new LazyLogExporter(config.otlp.logs);
 }
 
 export function createMetricExporter(config: DistroConfig): PushMetricExporter {

@@ -4,7 +4,7 @@ import { diag } from '@opentelemetry/api';
 import type { DistroConfig } from './config/load';
 import { createContextManager } from './context';
 import { isAtLeast } from './diag';
-import { describeEndpoint } from './exporters';
+import { describeEndpoint, usesExportThread } from './exporters';
 import { createInstrumentations, selectInstrumentationNames } from './instrumentations';
 import { LazyInstrumentations } from './lazy-instrumentations';
 import { directRecordSink } from './logs/direct-records';
@@ -69,5 +69,5 @@ function logPreamble(config: DistroConfig, startedBy: StartedBy, names: readonly
   if (!isAtLeast(config.logLevel, 'info')) return;
   const dest = (signal: 'traces' | 'metrics' | 'logs', list: readonly string[]) =>
     list.map((e) => (e === 'otlp' ? describeEndpoint(config.otlp[signal]) : e)).join(' + ');
-  diag.info(`domain-otel ${DISTRO_VERSION} (Node ${process.version}, started by ${startedBy}): traces → ${dest('traces', config.exporters.traces)}; metrics → ${dest('metrics', config.exporters.metrics)}; logs → ${dest('logs', config.exporters.logs)}; audit delivery ${config.auditDelivery}; instrumentations: ${names.join(', ') || 'none'}`);
+  diag.info(`domain-otel ${DISTRO_VERSION} (Node ${process.version}, started by ${startedBy}): traces → ${dest('traces', config.exporters.traces)}; metrics → ${dest('metrics', config.exporters.metrics)}; logs → ${dest('logs', config.exporters.logs)}; audit delivery ${config.auditDelivery}; export thread ${usesExportThread(config) ? 'on' : 'off'}${config.exportThread === 'auto' ? ' (auto)' : ''}; instrumentations: ${names.join(', ') || 'none'}`);
 }

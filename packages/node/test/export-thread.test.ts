@@ -232,7 +232,7 @@ describe('@domain-otel/node: the export thread', function () {
   it('an app: no exporter package loaded at start; after exporting, only the metrics one on the request thread; the process exits on its own when idle', async () => {
     const receiver = await new OtlpReceiver().start();
     try {
-      const env = childEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpUrl, OTEL_LOG_LEVEL: 'warn' });
+      const env = childEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpUrl, OTEL_LOG_LEVEL: 'warn', DOMAIN_OTEL_EXPORT_THREAD: 'on' });
       const started = Date.now();
       const result = await runApp(['--require', '@domain-otel/node/register', path.join(FIXTURES, 'exporter-modules.cjs')], env);
       assert.equal(result.code, 0, result.stderr);

@@ -77,6 +77,13 @@ export const onOff: Parser<boolean> = (raw) => {
   return bad('on or off');
 };
 
+/** on / off as onOff reads them, or `auto` (the distribution decides, e.g. by the usable cores). */
+export const onOffAuto: Parser<'on' | 'off' | 'auto'> = (raw) => {
+  if (raw.trim().toLowerCase() === 'auto') return ok('auto');
+  const v = onOff(raw);
+  return v.ok ? ok(v.value ? 'on' : 'off') : bad('on, off or auto');
+};
+
 export const ratio: Parser<number> = (raw) => {
   const v = Number(raw.trim());
   return raw.trim() !== '' && Number.isFinite(v) && v >= 0 && v <= 1 ? ok(v) : bad('a number from 0 to 1');

@@ -51,8 +51,10 @@ export const DOMAIN_OTEL_VARIABLES = {
     defaultText: 'x-request-id,x-correlation-id', accepted: 'comma list of HTTP header names',
     meaning: 'Incoming request headers read, in order, for `domain.correlation.id`; the trace id is used when none is present.',
   }),
-  exportThread: onOff('DOMAIN_OTEL_EXPORT_THREAD', true,
-    '`on`: spans, log records and audit records are serialised to OTLP and sent by a worker thread started on the first export; the request thread only copies them over (docs/performance.md). Batching, queue limits, drop counting, the audit spool and strict acknowledgements are the same either way. `off`: on the request thread. Metrics are always exported from the request thread (once per interval). The thread costs memory (about 36 MiB at its first export against 12 MiB for the exporters on the request thread) and pays off in request-thread CPU where a core is free for it; on one or two busy cores `off` serves as many requests with less memory (docs/performance.md).'),
+  exportThread: spec<'on' | 'off' | 'auto'>({
+    name: 'DOMAIN_OTEL_EXPORT_THREAD', parse: p.onOffAuto, default: 'auto', defaultText: 'auto', accepted: 'on, off, auto',
+    meaning: '`on`: spans, log records and audit records are serialised to OTLP and sent by a worker thread started on the first export; the request thread only copies them over. `off`: on the request thread. `auto`: `on` where the process may use 3 or more cores (`os.availableParallelism()`, lowered to a cgroup CPU limit when there is one), `off` on 1 or 2. Batching, queue limits, drop counting, the audit spool and strict acknowledgements are the same either way; metrics are always exported from the request thread (once per interval). The thread takes the export\'s CPU off the request thread where a core is free for it; it costs memory (about 36 MiB at its first export against 12 MiB for the exporters on the request thread) and, on two busy cores, more CPU in all for as many requests served (docs/performance.md).',
+  }),
   recordPath: oneOf('DOMAIN_OTEL_RECORD_PATH', RECORD_PATHS, 'direct',
     '`direct`: the domain mapping hands its records (audit decisions, mutations, rule evaluations, cache invalidations) straight to the log processors as one plain record each. `sdk`: through the LoggerProvider like any log record (an SDK LogRecord per record, its attributes validated and copied again). The records are the same; `direct` costs less per record (docs/performance.md).'),
   authzSpans: onOff('DOMAIN_OTEL_AUTHZ_SPANS', true,
