@@ -5,7 +5,7 @@ import type { AsyncMethod, InstanceMethod, ModelClass, ModelStatic, SequelizeExp
 import { wrapRunHooks } from './row-hooks';
 import { wrapBulk, wrapBulkCreate, wrapIncrement, wrapUpsert } from './static-wrappers';
 import type { SequelizeInstrumentationConfig } from './types';
-import { trackedAttributes } from './values';
+import { cachedTrackedAttributes } from './values';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import type { WrapContext, Wrapper } from './wrap-context';
 
@@ -103,7 +103,7 @@ export class SequelizeInstrumentation extends InstrumentationBase<SequelizeInstr
     return {
       active: () => this.isEnabled() && channels.mutation.hasSubscribers,
       managerFor: (model) => this.managerFor(model),
-      tracked: (model) => trackedAttributes(model, this._config.includeTimestamps === true),
+      tracked: (model) => cachedTrackedAttributes(model, this._config.includeTimestamps === true),
       maxEntityIds: () => {
         const max = this._config.maxEntityIds;
         return typeof max === 'number' && max >= 0 ? max : DEFAULT_MAX_ENTITY_IDS;

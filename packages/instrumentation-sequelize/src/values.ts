@@ -53,6 +53,22 @@ export function entityIdOf(model: ModelStatic, values: Values): string | number 
   return parts.join(',');
 }
 
+interface TrackedEntry { rawAttributes: object; virtual: object | undefined; includeTimestamps: boolean; tracked: Set<string> }
+const trackedCache = new WeakMap<ModelStatic, TrackedEntry>();
+
+/**
+ * trackedAttributes() per model, read on every save: computed again when the option changes or
+ * the model's attributes may have (Sequelize replaces `rawAttributes` on init and builds a new
+ * `_virtualAttributes` set on every refreshAttributes(), which removeAttribute() also runs).
+ */
+export function cachedTrackedAttributes(model: ModelStatic, includeTimestamps: boolean): Set<string> {
+  const hit = trackedCache.get(model);
+  if (hit !== undefined && hit.rawAttributes === model.rawAttributes && hit.virtual === model._virtualAttributes && hit.includeTimestamps === includeTimestamps) return hit.tracked;
+  const tracked = trackedAttributes(model, includeTimestamps);
+  trackedCache.set(model, { rawAttributes: model.rawAttributes, virtual: model._virtualAttributes, includeTimestamps, tracked });
+  return tracked;
+}
+
 /** Attributes whose values are reported: stored (not VIRTUAL), and not the automatic timestamps unless asked. */
 export function trackedAttributes(model: ModelStatic, includeTimestamps: boolean): Set<string> {
   const virtual = model._virtualAttributes;

@@ -472,6 +472,23 @@ describe('sequelize instrumentation (in process, root version, Postgres)', funct
       assert.deepEqual(a?.changes?.updatedAt, { new: account.get('updatedAt') });
     });
 
+    it('a model whose attributes change after first use: the changes follow (an attribute added, then removed)', async () => {
+      const { DataTypes } = lib;
+      const Memo = sequelize.define('Memo', { title: DataTypes.STRING }, { timestamps: false });
+      await Memo.sync();
+      await Memo.create({ title: 't1' });
+      // how plugins add an attribute to a defined model: into rawAttributes, then refreshAttributes()
+      (Memo.rawAttributes as Record<string, unknown>).body = { type: DataTypes.STRING, fieldName: 'body', field: 'body' };
+      Memo.refreshAttributes();
+      await Memo.sync({ alter: true });
+      await Memo.create({ title: 't2', body: 'b2' });
+      Memo.removeAttribute('body');
+      await Memo.create({ title: 't3' });
+      const changes = cap().take().map((m) => Object.keys(m.changes ?? {}).sort());
+      assert.deepEqual(changes, [['id', 'title'], ['body', 'id', 'title'], ['id', 'title']]);
+      await Memo.drop();
+    });
+
     it('nothing subscribed: writes work as usual and nothing is published', async () => {
       captures.pause();
       const order = await Order.create({ status: 'new', code: 'a' });
