@@ -10,7 +10,8 @@ export default {
   async run({ root, quick, row }) {
     const alt = await exportThreadAlternative();
     const rounds = quick ? 3 : 8;
-    const alternatives = quick ? [] : [...alt.args, '--variant', 'sdkrecords=DOMAIN_OTEL_RECORD_PATH=sdk'];
+    // the export-thread variant runs in quick mode too where it is not the default: the CPU target is its
+    const alternatives = quick ? (alt.defaultOn ? [] : alt.args) : [...alt.args, '--variant', 'sdkrecords=DOMAIN_OTEL_RECORD_PATH=sdk'];
     const { report } = runChildBench(root, 'http-minimal', ['bench/http-minimal.mjs', '--rounds', String(rounds), '--round-ms', quick ? '1000' : '2000', ...alternatives],
       { stdio: ['ignore', 'pipe', 'inherit'], timeout: 900_000 });
     if (report) httpRows(row, 'minimal service (no work per request)', report, { rps: 0.6, cpu: 2 }, alt);
