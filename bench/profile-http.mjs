@@ -8,7 +8,8 @@
 //   node bench/profile-http.mjs [--orders] [--enabled LIST] [--seconds 6] [--env K=V ...] [--top 25]
 //   node bench/profile-http.mjs --diff [--rounds 2] [--orders] ...
 //
-// --enabled defaults to the bench's "all domain telemetry" variant of the service. The profile
+// --enabled defaults to the bench's "all domain telemetry" variant of the service; `--enabled
+// default` leaves OTEL_NODE_ENABLED_INSTRUMENTATIONS unset (the distribution's default). The profile
 // files are kept in a temp directory (their paths are printed) for a closer look.
 //
 // Two figures per request: the request thread's CPU from process.threadCpuUsage() (what the
@@ -82,7 +83,7 @@ function driver(port) {
 /** Starts the service with `enabledList`, warms it up, profiles `seconds` of load; stops it. */
 async function profileOnce(enabledList, env, label) {
   const child = spawn(process.execPath, ['--require', '@domain-otel/node/register', '--require', path.join(root, 'bench/fixtures/cpu-probe.cjs'), '--require', profiler, script], {
-    cwd: root, env: { ...env, OTEL_NODE_ENABLED_INSTRUMENTATIONS: enabledList }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    cwd: root, env: { ...env, ...(enabledList === 'default' ? {} : { OTEL_NODE_ENABLED_INSTRUMENTATIONS: enabledList }) }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const reply = (m, test) => new Promise((resolve) => { child.on('message', function on(x) { if (test(x)) { child.off('message', on); resolve(x); } }); child.send(m); });
   const cpu = () => reply('cpu?', (x) => typeof x === 'object');
