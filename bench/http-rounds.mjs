@@ -105,7 +105,7 @@ export async function alternatingRounds({ services, rounds, roundMs, warmupMs, c
   return results;
 }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+export const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 /** Median and min–max over rounds of `f(ours round) / f(base round)` (rounds paired by index). */
 export function ratioSpread(base, ours, f) {

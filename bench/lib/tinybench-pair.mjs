@@ -2,8 +2,7 @@
 // rounds (the order swaps each round) so a drift of the machine's speed during the run moves
 // both; the ratio is the median of the per-round ratios of medians, with their range.
 import { Bench } from 'tinybench';
-
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+import { median } from '../http-rounds.mjs';
 
 async function once(name, timeMs, tasks) {
   const bench = new Bench({ name, time: timeMs, warmup: true, warmupTime: Math.min(timeMs, 300) });

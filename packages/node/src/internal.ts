@@ -3,4 +3,4 @@
 // SDK (bench/scenarios/strict-delivery.mjs), and what they report about the machine (the HTTP benches).
 export { AuditLogRecordProcessor } from './logs/audit-processor';
 export { StrictDeliveryLedger } from './logs/delivery-ledger';
-export { EXPORT_THREAD_MIN_CORES, exportThreadWanted, usableCores } from './export/usable-cores';
+export { exportThreadWanted, usableCores } from './export/usable-cores';
